@@ -1,0 +1,1 @@
+"""Shared records, topic names and settings for every oversight stage."""
