@@ -1,0 +1,1 @@
+"""Prefect flows, the CLI and the bus backends that move batches between stages."""

@@ -1,0 +1,67 @@
+"""The bus interface both backends implement: keyed messages, batch consume, explicit commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class BusError(RuntimeError):
+    """The bus cannot be reached or used; the message says which one and what to do."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One consumed message; (topic, partition, offset) locates it for commits and dead letters."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+
+    @property
+    def position(self) -> str:
+        return f"{self.topic}[{self.partition}]@{self.offset}"
+
+
+@dataclass(frozen=True)
+class GroupLag:
+    """End offset, committed offset and lag of one consumer group on one topic partition."""
+
+    topic: str
+    partition: int
+    group: str
+    end_offset: int
+    committed: int
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.end_offset - self.committed)
+
+
+class Consumer(Protocol):
+    def poll(self, max_records: int, timeout: float = 0.0) -> list[Message]:
+        """Next batch after what this consumer has already seen (not necessarily committed)."""
+        ...
+
+    def commit(self, messages: Sequence[Message]) -> None:
+        """Mark everything up to and including these messages as done for the group."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    def produce(self, topic: str, items: Sequence[tuple[str | None, bytes]]) -> None:
+        """Append keyed messages; when it returns they are durable."""
+        ...
+
+    def consumer(self, group: str, topic: str) -> Consumer: ...
+
+    def lag(self, groups: dict[str, str]) -> list[GroupLag]:
+        """Per topic partition and group ({group: topic}): end offset, committed offset."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: migrations, landing, views and the weekly digest."""

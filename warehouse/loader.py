@@ -1,0 +1,116 @@
+"""Landing: idempotent, Arrow-batched upserts of tagged articles and dead letters into DuckDB."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from schemas.records import DeadLetter, TaggedArticle
+from warehouse.db import write_tables
+
+_ARTICLE_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("url", pa.string()), ("feed_url", pa.string()), ("outlet", pa.string()),
+    ("status", pa.string()), ("http_status", pa.int32()), ("title", pa.string()), ("text", pa.string()),
+    ("authors", pa.list_(pa.string())), ("published", pa.timestamp("us", tz="UTC")),
+    ("language", pa.string()), ("top_image", pa.string()), ("extractor", pa.string()),
+    ("fingerprint", pa.string()), ("duplicate_of", pa.string()),
+    ("fetched_at", pa.timestamp("us", tz="UTC")), ("tag_status", pa.string()), ("tagger_version", pa.string()),
+])
+_MENTION_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("label", pa.string()), ("text", pa.string()), ("start_char", pa.int32()),
+    ("end_char", pa.int32()), ("sentence", pa.string()), ("canonical_id", pa.string()),
+    ("canonical_name", pa.string()), ("state", pa.string()), ("technology", pa.string()),
+])
+_EVENT_SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("article_id", pa.string()), ("agency_id", pa.string()), ("agency", pa.string()),
+    ("agency_state", pa.string()), ("technology", pa.string()), ("vendor_id", pa.string()),
+    ("vendor", pa.string()), ("action", pa.string()), ("evidence", pa.string()),
+    ("evidence_start", pa.int32()), ("confidence", pa.float64()), ("published", pa.timestamp("us", tz="UTC")),
+])
+_DEAD_SCHEMA = pa.schema([
+    ("dead_letter_id", pa.string()), ("stage", pa.string()), ("source_topic", pa.string()), ("key", pa.string()),
+    ("reason", pa.string()), ("error", pa.string()), ("payload", pa.string()), ("source_offset", pa.string()),
+    ("failed_at", pa.timestamp("us", tz="UTC")),
+])
+
+
+def event_id(article_id: str, agency_id: str, technology: str) -> str:
+    """Stable id of an event: the same article, agency and technology give the same id."""
+    return hashlib.sha256(f"{article_id}|{agency_id}|{technology}".encode()).hexdigest()[:32]
+
+
+def land_tagged(
+    con: duckdb.DuckDBPyConnection,
+    batch: Sequence[TaggedArticle],
+    duplicate_of: Mapping[str, str] | None = None,
+) -> dict[str, int]:
+    """Upsert articles, mentions and events of a batch in one transaction; return row counts."""
+    latest = {t.article.article_id: t for t in batch}  # a redelivered article: the last copy wins
+    dups = duplicate_of or {}
+    articles = [_article_row(t, dups.get(aid)) for aid, t in latest.items()]
+    mentions = [_mention_row(aid, m) for aid, t in latest.items() for m in t.mentions]
+    events = [_event_row_for(t, e) for t in latest.values() for e in t.events]
+    tables = {
+        "batch_articles": pa.Table.from_pylist(articles, schema=_ARTICLE_SCHEMA),
+        "batch_mentions": pa.Table.from_pylist(mentions, schema=_MENTION_SCHEMA),
+        "batch_events": pa.Table.from_pylist(_unique_events(events), schema=_EVENT_SCHEMA),
+    }
+    write_tables(con, tables, ["land_articles", "land_mentions", "land_events", "land_entities"])
+    return {"articles": len(articles), "mentions": len(mentions), "events": len(tables["batch_events"])}
+
+
+def land_dead_letters(con: duckdb.DuckDBPyConnection, letters: Sequence[DeadLetter]) -> int:
+    """Insert dead letters, ignoring ones already recorded; return how many were in the batch."""
+    rows = [letter.model_dump() for letter in {d.dead_letter_id: d for d in letters}.values()]
+    table = pa.Table.from_pylist(rows, schema=_DEAD_SCHEMA)
+    write_tables(con, {"batch_dead_letters": table}, ["land_dead_letters"])
+    return len(rows)
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, command: str, started: datetime, outcomes: Mapping[str, int],
+    summary: str,
+) -> None:
+    """Keep a run's outcome counts so `oversight status` can show recent runs."""
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, now(), ?, ?) ON CONFLICT (run_id) DO NOTHING",
+        [run_id, command, started, json.dumps(dict(outcomes), sort_keys=True), summary],
+    )
+
+
+def _article_row(tagged: TaggedArticle, duplicate_of: str | None) -> dict[str, Any]:
+    row = tagged.article.model_dump(exclude={"duplicate_of"})
+    row["duplicate_of"] = duplicate_of or tagged.article.duplicate_of
+    row["tag_status"] = tagged.tag_status
+    row["tagger_version"] = tagged.tagger_version
+    return row
+
+
+def _mention_row(article_id: str, mention: Any) -> dict[str, Any]:
+    row: dict[str, Any] = mention.model_dump()
+    row["article_id"] = article_id
+    row["start_char"], row["end_char"] = row.pop("start"), row.pop("end")
+    return row
+
+
+def _event_row_for(tagged: TaggedArticle, event: Any) -> dict[str, Any]:
+    row: dict[str, Any] = event.model_dump()
+    aid = tagged.article.article_id
+    row.update(article_id=aid, event_id=event_id(aid, event.agency_id, event.technology),
+               published=tagged.article.published)
+    return row
+
+
+def _unique_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The tagger gives one event per (agency, technology); keep the most confident if it ever repeats.
+    best: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["event_id"] not in best or row["confidence"] > best[row["event_id"]]["confidence"]:
+            best[row["event_id"]] = row
+    return list(best.values())
