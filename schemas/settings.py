@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     extractor: Literal["chain", "trafilatura", "readability", "newspaper3k"] = "chain"
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_networks: bool = False
+    # CIDRs always fetchable, even link-local ones (JSON list, e.g. '["127.0.0.1/32"]')
+    allowed_networks: list[str] = Field(default_factory=list)
     per_host_interval: float = Field(1.0, ge=0)
     respect_robots: bool = True
     fetch_concurrency: int = Field(16, ge=1)
@@ -38,6 +40,7 @@ class Settings(BaseSettings):
     entries_per_feed: int = Field(200, ge=1)
     batch_size: int = Field(64, ge=1)
     max_per_run: int = Field(5000, ge=1)
+    sample_port: int = Field(8765, ge=1, le=65535)
     workers: int = Field(0, ge=0, description="CPU worker processes; 0 = one per core")
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:9092"

@@ -1,0 +1,253 @@
+"""The `oversight` command line: run the pipeline, its stages, and the tools around them."""
+
+from __future__ import annotations
+
+from flows.env import prepare_environment
+
+prepare_environment()
+
+import logging  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from flows.outcomes import Outcomes  # noqa: E402
+from schemas.settings import load_settings  # noqa: E402
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+feeds_app = typer.Typer(help="List, add, import and export the feeds oversight polls.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+DEFAULT_FEEDS = Path(__file__).resolve().parents[1] / "feeds.opml"
+RUN_STAGES = ["feeds", "entries", "extract", "tag", "events", "land", "dead-letters"]
+EXAMPLE_QUERY = ("SELECT agency, agency_state, technology, vendor, action, evidence "
+                 "FROM events ORDER BY published DESC LIMIT 10")
+
+log = logging.getLogger("oversight")
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S",
+    )
+    for noisy in ("httpx", "httpcore", "prefect", "trafilatura", "htmldate", "urllib3", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a clear error naming the input and exit non-zero."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def finish(command: str, started: datetime, outcomes: Outcomes, clock: float) -> None:
+    """Print the run's one-line summary and keep it in the warehouse's runs table."""
+    from warehouse import db
+    from warehouse.loader import record_run
+
+    line = f"oversight {command}: {outcomes.summary(RUN_STAGES)} ({time.monotonic() - clock:.1f} s)"
+    typer.echo(line)
+    try:
+        with db.writer(load_settings().warehouse_path, wait_s=30) as con:
+            record_run(con, uuid.uuid4().hex, command, started, outcomes, line)
+    except db.WarehouseError as exc:
+        log.warning("run summary not recorded: %s", exc)
+
+
+def _feeds_file(path: Path | None) -> Path | None:
+    path = path or load_settings().feeds or (DEFAULT_FEEDS if DEFAULT_FEEDS.exists() else None)
+    if path is not None and not path.exists():
+        fail(f"feed list {path} does not exist (pass --feeds FILE.opml or set OVERSIGHT_FEEDS)")
+    return path
+
+
+@app.command()
+def run(
+    sample: Annotated[bool, typer.Option("--sample", help="Run offline on the bundled sample, served on 127.0.0.1.")] = False,
+    feeds: Annotated[Path | None, typer.Option(help="OPML file of feeds to register and poll (default feeds.opml).")] = None,
+    force: Annotated[bool, typer.Option(help="Poll every feed now, ignoring its schedule.")] = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many messages per stage.")] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Poll the feeds, then fetch, extract, tag and land every new article (the main job)."""
+    _setup_logging(verbose)
+    started, clock = datetime.now(UTC), time.monotonic()
+    if sample:
+        outcomes = _run_sample(force, limit)
+    else:
+        from flows.pipeline import pipeline
+        from flows.poll import import_feed_file
+
+        feed_file = _feeds_file(feeds)
+        if feed_file:
+            log.info("registered %d feed(s) from %s", import_feed_file(load_settings(), feed_file), feed_file)
+        outcomes = Outcomes(pipeline(None, force, limit))
+    finish("run --sample" if sample else "run", started, outcomes, clock)
+    settings = load_settings()
+    typer.echo(f"warehouse: {settings.warehouse_path.resolve()}")
+    typer.echo(f'try: oversight query "{EXAMPLE_QUERY}"')
+
+
+def _run_sample(force: bool, limit: int | None) -> Outcomes:
+    from flows.sample import SampleError, sample_feed_urls, serve_sample
+
+    # The sample lives on 127.0.0.1, so this process may fetch loopback; politeness delays are moot.
+    os.environ["OVERSIGHT_ALLOW_PRIVATE_NETWORKS"] = "true"
+    os.environ["OVERSIGHT_PER_HOST_INTERVAL"] = "0"
+    settings = load_settings()
+    from flows.pipeline import pipeline
+    from warehouse import db
+    from warehouse.feeds import FeedRow, register_feeds
+
+    try:
+        with serve_sample(settings.sample_port) as base_url:
+            urls = sample_feed_urls(base_url)
+            with db.writer(settings.warehouse_path) as con:
+                register_feeds(con, [FeedRow(u, "oversight sample", base_url, "sample") for u in urls])
+            log.info("serving the sample on %s (%d feeds)", base_url, len(urls))
+            return Outcomes(pipeline(urls, True, limit))
+    except SampleError as exc:
+        fail(str(exc))
+        raise
+
+
+@app.command()
+def poll(
+    feeds: Annotated[Path | None, typer.Option(help="OPML file of feeds to register first.")] = None,
+    force: Annotated[bool, typer.Option(help="Poll every feed now, ignoring its schedule.")] = False,
+) -> None:
+    """Poll due feeds and queue their new entries on the bus."""
+    _setup_logging()
+    started, clock = datetime.now(UTC), time.monotonic()
+    from flows.pipeline import poll_feeds
+    from flows.poll import import_feed_file
+
+    feed_file = _feeds_file(feeds)
+    if feed_file:
+        import_feed_file(load_settings(), feed_file)
+    finish("poll", started, Outcomes(poll_feeds(None, force)), clock)
+
+
+@app.command()
+def process(
+    limit: Annotated[int | None, typer.Option(help="At most this many messages per stage.")] = None,
+) -> None:
+    """Extract, tag and land everything waiting on the bus (bounded per run)."""
+    _setup_logging()
+    started, clock = datetime.now(UTC), time.monotonic()
+    from flows.pipeline import process as process_flow
+
+    finish("process", started, Outcomes(process_flow(limit)), clock)
+
+
+@app.command()
+def tag(
+    in_: Annotated[Path, typer.Option("--in", help="JSONL documents: id, title, text[, published].")],
+    out: Annotated[Path, typer.Option("--out", help="JSONL tags in the contract format, one line per document.")],
+) -> None:
+    """Tag documents from a JSONL file and write the agencies, vendors, technologies and events found."""
+    _setup_logging()
+    from flows.files import tag_file
+
+    clock = time.monotonic()
+    if not in_.is_file():
+        fail(f"input {in_} does not exist")
+    outcomes = tag_file(in_, out)
+    typer.echo(f"oversight tag: {outcomes.summary()} -> {out} ({time.monotonic() - clock:.1f} s)")
+    if outcomes.stage("tag").get("bad_line"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def extract(
+    html_dir: Annotated[Path, typer.Option("--html-dir", help="Folder of *.html / *.html.gz pages.")],
+    out: Annotated[Path, typer.Option("--out", help="JSONL: file, title, text, published, authors, language.")],
+) -> None:
+    """Extract article text and metadata from saved HTML pages."""
+    _setup_logging()
+    from flows.files import extract_dir
+
+    clock = time.monotonic()
+    if not html_dir.is_dir():
+        fail(f"--html-dir {html_dir} is not a folder")
+    outcomes = extract_dir(load_settings(), html_dir, out)
+    typer.echo(f"oversight extract: {outcomes.summary()} -> {out} ({time.monotonic() - clock:.1f} s)")
+
+
+@feeds_app.command("list")
+def feeds_list() -> None:
+    """Show every feed with its health: last outcome, failures, entries seen, next poll."""
+    from flows.feeds_cli import print_feeds
+
+    print_feeds(load_settings())
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: str,
+    discover: Annotated[bool, typer.Option(help="Treat URL as a site page and add the feeds it links to.")] = False,
+) -> None:
+    """Register a feed URL (or, with --discover, the feeds a site's page advertises)."""
+    _setup_logging()
+    from flows.feeds_cli import add_feed
+
+    for added in add_feed(load_settings(), url, discover):
+        typer.echo(f"added {added}")
+
+
+@feeds_app.command("import")
+def feeds_import(path: Path) -> None:
+    """Register every feed of an OPML file."""
+    from flows.poll import import_feed_file
+
+    if not path.is_file():
+        fail(f"OPML file {path} does not exist")
+    typer.echo(f"registered {import_feed_file(load_settings(), path)} feed(s) from {path}")
+
+
+@feeds_app.command("export")
+def feeds_export(
+    out: Annotated[Path | None, typer.Option(help="Write the OPML here instead of standard output.")] = None,
+) -> None:
+    """Write the registered feeds as OPML 2.0."""
+    from flows.feeds_cli import export_opml
+
+    text = export_opml(load_settings())
+    if out:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+    else:
+        typer.echo(text)
+
+
+def _register_optional_commands() -> None:
+    # Research and operations commands live in their own modules; each adds itself to `app`.
+    import importlib
+
+    for name in ("flows.cli_research", "flows.cli_ops"):
+        try:
+            importlib.import_module(name).register(app)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    from flows.bus import BusError
+    from warehouse.db import WarehouseError
+
+    try:
+        app()
+    except (WarehouseError, BusError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,110 @@
+"""Extraction glue: fetch a batch of entries concurrently, extract text on every core, build Articles."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from functools import partial
+from urllib.parse import urlsplit
+
+from extractors.article import ExtractedPage, extract_page
+from extractors.dedup import fingerprint
+from extractors.fetch import FetchResult, fetch_pages
+from extractors.urls import article_id, canonical_url
+from flows.outcomes import Outcomes
+from flows.stages import entry_dead_letter
+from schemas.records import Article, DeadLetter, FeedEntry
+from schemas.settings import Settings
+
+log = logging.getLogger("oversight.extract")
+
+_POOL: ProcessPoolExecutor | None = None
+# Below this many pages the pool's pickling costs more than it saves.
+_POOL_MIN_BATCH = 4
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
+        _POOL = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+        atexit.register(_POOL.shutdown, cancel_futures=True)
+    return _POOL
+
+
+def extract_entries(
+    settings: Settings, entries: Sequence[FeedEntry]
+) -> tuple[list[Article], list[DeadLetter], Outcomes]:
+    """Fetch and extract entries; every entry yields one Article with its outcome as `status`."""
+    outcomes = Outcomes()
+    results = fetch_pages(settings, [e.url for e in entries]) if entries else []
+    pages = _extract_all(settings, entries, results)
+    articles, dead = [], []
+    for entry, result, page in zip(entries, results, pages, strict=True):
+        article = _article(entry, result, page)
+        articles.append(article)
+        outcomes.add("extract", article.status)
+        if article.status != "ok":
+            log.info("article %s: %s%s", entry.url, article.status, f" ({result.error})" if result.error else "")
+        if result.bad_input or result.outcome in ("timeout", "network_error", "http_5xx"):
+            dead.append(entry_dead_letter(entry, result.outcome, result.error or result.outcome))
+    return articles, dead, outcomes
+
+
+def extract_html_many(
+    settings: Settings, htmls: Sequence[str], urls: Sequence[str],
+    published: Sequence[datetime | None] | None = None,
+) -> list[ExtractedPage]:
+    """Extract pages on every core (a process pool sized by OVERSIGHT_WORKERS), in input order."""
+    args = list(zip(htmls, urls, published or [None] * len(htmls), strict=True))
+    work = partial(_extract_one, settings.extractor)
+    if settings.cpu_workers > 1 and len(args) >= _POOL_MIN_BATCH:
+        return list(_pool(settings.cpu_workers).map(work, args, chunksize=max(1, len(args) // 16)))
+    return [work(a) for a in args]
+
+
+def _extract_all(
+    settings: Settings, entries: Sequence[FeedEntry], results: Sequence[FetchResult]
+) -> list[ExtractedPage | None]:
+    todo = [i for i, r in enumerate(results) if r.outcome == "ok"]
+    done = extract_html_many(settings, [results[i].text or "" for i in todo], [results[i].final_url for i in todo],
+                             [entries[i].published for i in todo])
+    pages: list[ExtractedPage | None] = [None] * len(entries)
+    for i, page in zip(todo, done, strict=True):
+        pages[i] = page
+    return pages
+
+
+def _extract_one(extractor: str, args: tuple[str, str, datetime | None]) -> ExtractedPage:
+    html, url, published = args
+    return extract_page(html, url, extractor=extractor, feed_published=published)
+
+
+def _article(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None) -> Article:
+    url, aid = _article_url(entry, result, page)
+    base = dict(article_id=aid, url=url, feed_url=entry.feed_url, http_status=result.status,
+                outlet=(urlsplit(url).hostname or "").removeprefix("www."), title=entry.title,
+                published=entry.published)
+    if page is None:
+        return Article(status=result.outcome, **base)  # type: ignore[arg-type]
+    base.update(title=page.title or entry.title, published=page.published or entry.published)
+    return Article(
+        status=page.status, text=page.text, authors=page.authors, language=page.language,
+        top_image=page.top_image, extractor=page.extractor,
+        fingerprint=fingerprint(page.text) if page.status == "ok" else None, **base,  # type: ignore[arg-type]
+    )
+
+
+def _article_url(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None) -> tuple[str, str]:
+    """The page's own rel=canonical wins when it names an article path, else the fetched URL."""
+    candidate = page.canonical_url if page and page.canonical_url else result.final_url or entry.url
+    if urlsplit(candidate).path in ("", "/"):
+        candidate = result.final_url or entry.url  # a canonical pointing at the home page is a site bug
+    url = canonical_url(candidate)
+    if url == canonical_url(entry.url):
+        return entry.url, entry.article_id
+    return url, article_id(url)

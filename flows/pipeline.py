@@ -1,0 +1,79 @@
+"""Prefect flows: thin wrappers that chain the stages, add retries, logging and schedules."""
+
+from __future__ import annotations
+
+from flows.env import prepare_environment
+
+prepare_environment()
+
+from prefect import flow, task  # noqa: E402 - the environment above must come first
+
+from flows.bus import open_bus  # noqa: E402
+from flows.outcomes import Outcomes  # noqa: E402
+from schemas.settings import load_settings  # noqa: E402
+
+PROCESS_STAGES = ("extract", "tag", "land", "dead-letters")
+
+
+@task(name="poll-feeds", retries=2, retry_delay_seconds=10)
+def poll_task(only: list[str] | None = None, force: bool = False) -> dict[str, int]:
+    """Poll due feeds once; safe to retry (entries are keyed and landing is idempotent)."""
+    from flows.poll import poll_stage
+
+    settings = load_settings()
+    bus = open_bus(settings)
+    try:
+        return dict(poll_stage(settings, bus, only, force))
+    finally:
+        bus.close()
+
+
+@task(name="stage", retries=2, retry_delay_seconds=5, task_run_name="{stage}")
+def stage_task(stage: str, limit: int | None = None) -> dict[str, int]:
+    """Drain one stage's input topic in batches; uncommitted batches are redelivered on retry."""
+    from flows.stages import run_stage
+
+    settings = load_settings()
+    bus = open_bus(settings)
+    try:
+        return dict(run_stage(settings, bus, stage, limit))
+    finally:
+        bus.close()
+
+
+@flow(name="poll", log_prints=True)
+def poll_feeds(only: list[str] | None = None, force: bool = False) -> dict[str, int]:
+    """Poll the registered feeds that are due and queue their new entries."""
+    return poll_task(only, force)
+
+
+@flow(name="process", log_prints=True)
+def process(limit: int | None = None) -> dict[str, int]:
+    """Extract, tag and land whatever is waiting on the bus, at most `limit` messages per stage."""
+    outcomes = Outcomes()
+    for stage in PROCESS_STAGES:
+        outcomes.merge(Outcomes(stage_task(stage, limit)))
+    return dict(outcomes)
+
+
+@flow(name="pipeline", log_prints=True)
+def pipeline(only: list[str] | None = None, force: bool = False, limit: int | None = None) -> dict[str, int]:
+    """Poll, then process: one full pass from feeds to the warehouse."""
+    outcomes = Outcomes(poll_task(only, force))
+    for stage in PROCESS_STAGES:
+        outcomes.merge(Outcomes(stage_task(stage, limit)))
+    return dict(outcomes)
+
+
+@flow(name="weekly-digest", log_prints=True)
+def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
+    """Write the weekly digest (Markdown and CSV) for an ISO week, default the last complete one."""
+    from pathlib import Path
+
+    from warehouse.digest import write_digest
+
+    from warehouse import db
+
+    settings = load_settings()
+    with db.reader(settings.warehouse_path) as con:
+        return [str(p) for p in write_digest(con, week, Path(out))]

@@ -1,0 +1,118 @@
+"""The poll stage: conditional GET of due feeds, parse, drop seen entries, queue the new ones."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from extractors.feeds import MIN_POLL_INTERVAL, FeedError, ParsedFeed, next_poll_interval, parse_feed
+from extractors.fetch import FetchResult, fetch_feeds
+from extractors.opml import read_opml
+from flows.bus import Bus
+from flows.outcomes import Outcomes
+from schemas import topics
+from schemas.records import DeadLetter, FeedEntry, encode, record_key
+from schemas.settings import Settings
+from warehouse import db
+from warehouse.feeds import (
+    DueFeed,
+    FeedRow,
+    PollResult,
+    due_feeds,
+    record_poll,
+    register_feeds,
+    unseen_entries,
+)
+
+log = logging.getLogger("oversight.poll")
+
+
+def import_feed_file(settings: Settings, path: Path) -> int:
+    """Register every feed of an OPML file in the warehouse; return how many it lists."""
+    sources = read_opml(path)
+    with db.writer(settings.warehouse_path) as con:
+        return register_feeds(con, [FeedRow(s.url, s.title, s.html_url, s.category) for s in sources])
+
+
+def poll_stage(settings: Settings, bus: Bus, only: Sequence[str] | None = None, force: bool = False) -> Outcomes:
+    """Poll due feeds (or just `only`), queue unseen entries on the bus, record feed health."""
+    outcomes = Outcomes()
+    with db.writer(settings.warehouse_path) as con:
+        due = due_feeds(con, only, force)
+    log.info("polling %d feed(s)", len(due))
+    fetched = fetch_feeds(settings, [(f.fetch_url, f.etag, f.last_modified) for f in due])
+    entries: list[FeedEntry] = []
+    parsed: dict[str, ParsedFeed | None] = {}
+    dead: list[DeadLetter] = []
+    for feed, result in zip(due, fetched, strict=True):
+        parsed[feed.feed_url] = _parse(settings, feed, result, dead)
+        entries.extend(parsed[feed.feed_url].entries if parsed[feed.feed_url] else [])
+    with db.writer(settings.warehouse_path) as con:
+        new = unseen_entries(con, entries)
+    bus.produce(topics.ENTRIES, [(e.article_id, encode(e)) for e in new])
+    bus.produce(topics.DEAD_LETTERS, [(record_key(d), encode(d)) for d in dead])
+    new_per_feed = _count_by_feed(new)
+    results = [_poll_result(settings, f, r, parsed[f.feed_url], new_per_feed.get(f.feed_url, 0))
+               for f, r in zip(due, fetched, strict=True)]
+    with db.writer(settings.warehouse_path) as con:
+        record_poll(con, results, new)
+    for res in results:
+        outcomes.add("feeds", res.outcome)
+    outcomes.add("entries", "new", len(new))
+    outcomes.add("entries", "seen", len(entries) - len(new))
+    return outcomes
+
+
+def _parse(settings: Settings, feed: DueFeed, result: FetchResult, dead: list[DeadLetter]) -> ParsedFeed | None:
+    if result.outcome != "ok":
+        level = logging.INFO if result.outcome == "not_modified" else logging.WARNING
+        log.log(level, "feed %s: %s%s", feed.fetch_url, result.outcome, f" ({result.error})" if result.error else "")
+        if result.bad_input:
+            dead.append(_feed_dead_letter(feed, result.outcome, result.error or "", b""))
+        return None
+    try:
+        parsed = parse_feed(result.content, feed.feed_url, max_entries=settings.entries_per_feed,
+                            content_type=result.content_type)
+    except FeedError as exc:
+        log.warning("feed %s: bad_feed (%s)", feed.fetch_url, exc)
+        dead.append(_feed_dead_letter(feed, "bad_feed", str(exc), result.content))
+        return None
+    if parsed.problem:
+        log.warning("feed %s is malformed but usable (%d entries): %s", feed.fetch_url, len(parsed.entries),
+                    parsed.problem)
+    return parsed
+
+
+def _feed_dead_letter(feed: DueFeed, reason: str, error: str, content: bytes) -> DeadLetter:
+    payload = content[:65536].decode("utf-8", errors="replace")
+    digest = hashlib.sha256(f"poll|{feed.feed_url}|{reason}|{payload}".encode()).hexdigest()[:32]
+    return DeadLetter(dead_letter_id=digest, stage="poll", source_topic="feeds", key=feed.feed_url,
+                      reason=reason, error=error, payload=payload, source_offset=feed.fetch_url)
+
+
+def _poll_result(
+    settings: Settings, feed: DueFeed, result: FetchResult, parsed: ParsedFeed | None, new: int
+) -> PollResult:
+    ok = result.outcome in ("ok", "not_modified") and (parsed is not None or result.outcome == "not_modified")
+    outcome = result.outcome if result.outcome != "ok" else ("ok" if parsed is not None else "bad_feed")
+    error = result.error if not ok else (parsed.problem if parsed else None)
+    failures = 0 if ok else feed.consecutive_failures + 1
+    now = datetime.now(UTC)
+    interval = next_poll_interval(feed.poll_interval_s or MIN_POLL_INTERVAL, new, consecutive_failures=failures)
+    return PollResult(
+        feed_url=feed.feed_url, polled_at=now, outcome=outcome, status=result.status,
+        error=error, failed=not ok, new_entries=new, interval_s=interval,
+        etag=result.etag if outcome == "ok" else None,
+        last_modified=result.last_modified if outcome == "ok" else None,
+        redirected_to=result.permanent_redirect,
+    )
+
+
+def _count_by_feed(entries: Sequence[FeedEntry]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e.feed_url] = counts.get(e.feed_url, 0) + 1
+    return counts

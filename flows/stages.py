@@ -1,0 +1,160 @@
+"""Extract, tag and land as batch steps over the bus: consume, transform, produce, then commit."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from flows.bus import Bus, Consumer, Message
+from flows.outcomes import Outcomes
+from schemas import topics
+from schemas.records import (
+    Article,
+    DeadLetter,
+    EnvelopeError,
+    FeedEntry,
+    Record,
+    TaggedArticle,
+    decode,
+    encode,
+    record_key,
+)
+from schemas.settings import Settings
+
+log = logging.getLogger("oversight.stages")
+R = TypeVar("R", bound=Record)
+
+
+@dataclass
+class Decoded:
+    """A consumed batch split into valid records and dead letters for the ones that are not."""
+
+    records: list[tuple[Message, Record]] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+
+
+def dead_letter(stage: str, msg: Message, reason: str, error: str) -> DeadLetter:
+    """A dead letter for a consumed message; its id depends only on content, so redelivery repeats it."""
+    payload = msg.value.decode("utf-8", errors="replace")
+    digest = hashlib.sha256(f"{stage}|{msg.topic}|{msg.key}|{reason}|{payload}".encode()).hexdigest()[:32]
+    return DeadLetter(dead_letter_id=digest, stage=stage, source_topic=msg.topic, key=msg.key, reason=reason,
+                      error=error[:2000], payload=payload, source_offset=msg.position)
+
+
+def entry_dead_letter(entry: FeedEntry, reason: str, error: str) -> DeadLetter:
+    """A dead letter for an entry whose page is bad input or kept failing; replay re-queues the entry."""
+    payload = encode(entry).decode("utf-8")
+    digest = hashlib.sha256(f"extract|{entry.article_id}|{reason}".encode()).hexdigest()[:32]
+    return DeadLetter(dead_letter_id=digest, stage="extract", source_topic=topics.ENTRIES, key=entry.article_id,
+                      reason=reason, error=error[:2000], payload=payload, source_offset=entry.url)
+
+
+def decode_batch(stage: str, batch: Sequence[Message], expect: type[Record]) -> Decoded:
+    out = Decoded()
+    for msg in batch:
+        try:
+            out.records.append((msg, decode(msg.value, expect)))
+        except EnvelopeError as exc:
+            log.warning("%s: bad message at %s (key %s): %s", stage, msg.position, msg.key, exc)
+            out.dead.append(dead_letter(stage, msg, "bad_message", str(exc)))
+    return out
+
+
+def publish(bus: Bus, topic: str, records: Sequence[Record]) -> None:
+    if records:
+        bus.produce(topic, [(record_key(r), encode(r)) for r in records])
+
+
+def run_batches(
+    stage: str, consumer: Consumer, step: Callable[[list[Message]], Outcomes], settings: Settings,
+    limit: int | None = None,
+) -> Outcomes:
+    """Poll and process batches until the topic is drained or `limit` messages were handled."""
+    outcomes, handled = Outcomes(), 0
+    limit = limit or settings.max_per_run
+    while handled < limit:
+        batch = consumer.poll(min(settings.batch_size, limit - handled), timeout=0.5)
+        if not batch:
+            break
+        outcomes.merge(step(batch))
+        consumer.commit(batch)  # only after step() made its output durable
+        handled += len(batch)
+        log.info("%s: %d message(s) done (%s)", stage, handled, outcomes.summary([stage]))
+    return outcomes
+
+
+def extract_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
+    """Fetch and extract a batch of feed entries; publish articles and dead letters."""
+    from flows.extract import extract_entries  # heavy imports only where needed
+
+    decoded = decode_batch("extract", batch, FeedEntry)
+    entries = [r for _, r in decoded.records if isinstance(r, FeedEntry)]
+    articles, dead, outcomes = extract_entries(settings, entries)
+    publish(bus, topics.ARTICLES, articles)
+    publish(bus, topics.DEAD_LETTERS, [*decoded.dead, *dead])
+    outcomes.add("extract", "dead_letter", len(decoded.dead))
+    return outcomes
+
+
+def tag_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
+    """Tag a batch of articles; publish tagged articles."""
+    from extractors.tagger import load_tagger
+
+    decoded = decode_batch("tag", batch, Article)
+    articles = [r for _, r in decoded.records if isinstance(r, Article)]
+    tagged = load_tagger().tag_articles(articles) if articles else []
+    publish(bus, topics.TAGGED, tagged)
+    publish(bus, topics.DEAD_LETTERS, decoded.dead)
+    outcomes = Outcomes()
+    for t in tagged:
+        outcomes.add("tag", t.tag_status)
+    outcomes.add("tag", "dead_letter", len(decoded.dead))
+    outcomes.add("events", "found", sum(len(t.events) for t in tagged))
+    return outcomes
+
+
+def land_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
+    """Write a batch of tagged articles to the warehouse (waiting out a lock); dead letters go back on the bus."""
+    from flows.land import land_batch
+
+    decoded = decode_batch("land", batch, TaggedArticle)
+    tagged = [r for _, r in decoded.records if isinstance(r, TaggedArticle)]
+    outcomes = land_batch(settings, tagged)
+    publish(bus, topics.DEAD_LETTERS, decoded.dead)
+    outcomes.add("land", "dead_letter", len(decoded.dead))
+    return outcomes
+
+
+def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
+    """Record dead letters in the warehouse's dead_letters table."""
+    from flows.land import land_dead_letter_batch
+
+    decoded = decode_batch("dead-letters", batch, DeadLetter)
+    letters = [r for _, r in decoded.records if isinstance(r, DeadLetter)]
+    for d in decoded.dead:
+        log.error("unreadable message on the dead-letter topic at %s is skipped: %s", d.source_offset, d.error)
+    outcomes = land_dead_letter_batch(settings, letters)
+    outcomes.add("dead-letters", "unreadable", len(decoded.dead))
+    return outcomes
+
+
+STEPS: dict[str, Callable[[Settings, Bus, list[Message]], Outcomes]] = {
+    "extract": extract_step,
+    "tag": tag_step,
+    "land": land_step,
+    "dead-letters": dead_letter_step,
+}
+
+
+def run_stage(settings: Settings, bus: Bus, stage: str, limit: int | None = None) -> Outcomes:
+    """Drain one stage's input topic (bounded by `limit`, default OVERSIGHT_MAX_PER_RUN)."""
+    group, topic = topics.STAGE_INPUT[stage]
+    consumer = bus.consumer(group, topic)
+    step = STEPS[stage]
+    try:
+        return run_batches(stage, consumer, lambda b: step(settings, bus, b), settings, limit)
+    finally:
+        consumer.close()
