@@ -1,0 +1,1 @@
+"""Ingestion library: feeds, fetching, article extraction, URL ids and near-duplicate detection."""

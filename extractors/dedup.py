@@ -1,0 +1,90 @@
+"""Near-duplicate detection for syndicated stories: MinHash over word shingles, LSH to find matches."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+NUM_PERM = 128
+SHINGLE = 5  # word 5-grams: long enough that two different stories on one topic rarely share them
+THRESHOLD = 0.5  # wire copies with other headlines, bylines and a cut paragraph measured 0.6-0.9
+MIN_SHINGLES = 20  # below this a text is too short to call anything a copy of it
+PREFIX = "mh1:"
+_WORD = re.compile(r"\w+")
+_SEED = 1  # seed and scheme fixed, so fingerprints stored in the warehouse stay comparable
+_SCHEME = "affine32"  # datasketch >= 2.0's default; the prefix must change if this does
+
+
+def _shingles(text: str) -> set[bytes]:
+    words = _WORD.findall(text.lower())
+    return {" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1)}
+
+
+def fingerprint(text: str) -> str:
+    """A MinHash of the text's word 5-grams as hex ("" when the text is too short to compare)."""
+    shingles = _shingles(text)
+    if len(shingles) < MIN_SHINGLES:
+        return ""
+    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME)
+    minhash.update_batch(list(shingles))
+    return PREFIX + str(minhash.hashvalues.astype(">u4").tobytes().hex())
+
+
+def _minhash(fp: str) -> MinHash | None:
+    if not fp.startswith(PREFIX):
+        return None
+    try:
+        values = np.frombuffer(bytes.fromhex(fp[len(PREFIX) :]), dtype=">u4").astype(np.uint32)
+    except ValueError:
+        return None
+    if len(values) != NUM_PERM:
+        return None
+    return MinHash(num_perm=NUM_PERM, seed=_SEED, hashvalues=values, scheme=_SCHEME)
+
+
+def similarity(fp_a: str, fp_b: str) -> float:
+    """Estimated Jaccard similarity of two fingerprints' shingle sets (0.0 if either is empty)."""
+    a, b = _minhash(fp_a), _minhash(fp_b)
+    return float(a.jaccard(b)) if a is not None and b is not None else 0.0
+
+
+class DuplicateIndex:
+    """Finds the first-seen article a fingerprint nearly duplicates; rebuildable from (id, fp) rows."""
+
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        self._threshold = threshold
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._order: dict[str, int] = {}
+        self._hashes: dict[str, MinHash] = {}
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def add(self, article_id: str, fp: str) -> None:
+        """Index an article; empty or unreadable fingerprints and repeats are ignored."""
+        minhash = _minhash(fp)
+        if minhash is None or article_id in self._order:
+            return
+        self._lsh.insert(article_id, minhash)
+        self._order[article_id] = len(self._order)
+        self._hashes[article_id] = minhash
+
+    def find(self, fp: str) -> str | None:
+        """The earliest-added article this fingerprint nearly duplicates, or None."""
+        minhash = _minhash(fp)
+        if minhash is None:
+            return None
+        # LSH candidates are probable matches; the estimated Jaccard confirms them.
+        matches = [key for key in self._lsh.query(minhash)
+                   if self._hashes[key].jaccard(minhash) >= self._threshold]
+        return min(matches, key=self._order.__getitem__, default=None)
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[str, str | None]], threshold: float = THRESHOLD) -> DuplicateIndex:
+        """Rebuild from (article_id, fingerprint) rows, oldest first."""
+        index = cls(threshold)
+        for article_id, fp in rows:
+            index.add(article_id, fp or "")
+        return index

@@ -1,0 +1,326 @@
+"""Polite, bounded, safe HTTP fetching of feeds and pages; every fetch ends in one outcome label."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from extractors.httpbody import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, decode_text, read_capped
+from extractors.netsafety import AddressPolicy, resolve
+from extractors.robots import RobotsCache
+from schemas.settings import Settings
+
+MAX_REDIRECTS = 10
+MAX_RETRY_WAIT = 30.0  # a Retry-After longer than this gives up now; the next run retries
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+PAGE_TYPES = ("text/html", "application/xhtml+xml")
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+)
+# Outcomes whose input is bad in itself (dead letter), and those worth retrying later.
+BAD_INPUT = frozenset({"not_html", "not_feed", "too_large", "bad_url", "blocked_private", "decode_error",
+                       "too_many_redirects", "bad_redirect"})
+TRANSIENT = frozenset({"timeout", "network_error", "http_5xx", "http_429"})
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one fetch produced; `outcome` is its label (`ok`, `not_modified`, `http_404`, ...)."""
+
+    url: str
+    final_url: str
+    outcome: str
+    status: int | None = None
+    content: bytes = b""
+    text: str | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None
+    error: str | None = None
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+    @property
+    def bad_input(self) -> bool:
+        """The input itself is bad (dead letter): not HTML, too large, refused address, undecodable."""
+        return self.outcome in BAD_INPUT
+
+    @property
+    def transient(self) -> bool:
+        """Worth trying again later: timeouts, network errors, 5xx and 429 after the retries here."""
+        return self.outcome in TRANSIENT
+
+
+class _Stop(Exception):
+    """Ends a fetch early with an outcome label and a message for the user."""
+
+    def __init__(self, outcome: str, error: str, status: int | None = None) -> None:
+        super().__init__(error)
+        self.outcome, self.error, self.status = outcome, error, status
+
+
+class Fetcher:
+    """Fetches with a global concurrency limit, per-host spacing, robots.txt and address checks."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._policy = AddressPolicy.from_settings(settings.allow_private_networks, settings.allowed_networks)
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout, pool=None),
+            follow_redirects=False,  # redirects are followed by hand, to re-check every hop's address
+            trust_env=False,  # an environment proxy would hide the real address from the checks
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            limits=httpx.Limits(max_connections=settings.fetch_concurrency),
+        )
+        self._slots = asyncio.Semaphore(settings.fetch_concurrency)
+        self._host_locks: dict[str, asyncio.Lock] = {}
+        self._host_next: dict[str, float] = {}
+        self._robots = RobotsCache(settings.user_agent, self._fetch_robots)
+        # A slow drip of bytes resets the read timeout forever; this bounds a whole response.
+        self._hop_deadline = settings.connect_timeout + 3 * settings.read_timeout
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch_page(self, url: str) -> FetchResult:
+        """GET an article page; `text` is the decoded HTML."""
+        return await self._fetch(url, "page", {"Accept": PAGE_ACCEPT})
+
+    async def fetch_feed(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        """Conditional GET of a feed; `not_modified` when the server says nothing changed."""
+        headers = {"Accept": FEED_ACCEPT}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return await self._fetch(url, "feed", headers)
+
+    async def _fetch(self, url: str, kind: str, headers: dict[str, str]) -> FetchResult:
+        started = time.monotonic()
+        try:
+            result = await self._follow(url, kind, headers)
+        except _Stop as stop:
+            result = FetchResult(url, url, stop.outcome, status=stop.status, error=f"{url}: {stop.error}")
+        return replace(result, elapsed=time.monotonic() - started)
+
+    async def _follow(self, url: str, kind: str, headers: dict[str, str]) -> FetchResult:
+        current, permanent = url, None
+        all_permanent = True
+        for _ in range(MAX_REDIRECTS + 1):
+            host, addresses = await self._check(current, kind)
+            response = await self._send_with_retries(current, host, addresses, headers)
+            try:
+                location = response.headers.get("location")
+                if response.status_code in (301, 302, 303, 307, 308) and location:
+                    all_permanent = all_permanent and response.status_code in (301, 308)
+                    current = urljoin(current, location.strip())
+                    permanent = current if all_permanent else permanent
+                    continue
+                return await self._finish(url, current, response, kind, permanent)
+            finally:
+                await response.aclose()
+        raise _Stop("too_many_redirects", f"more than {MAX_REDIRECTS} redirects (last: {current})")
+
+    async def _check(self, url: str, kind: str) -> tuple[str, list[str]]:
+        """Scheme, robots.txt and address checks for one hop; returns the host and its addresses."""
+        parts = urlsplit(url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise _Stop("bad_url", f"invalid port in {url!r}") from exc
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _Stop("bad_url", f"only absolute http(s) URLs are fetched, not {url!r}")
+        host = parts.hostname
+        try:
+            addresses = await resolve(host, port, self._settings.connect_timeout)
+        except (OSError, TimeoutError) as exc:
+            raise _Stop("network_error", f"could not resolve host {host} ({exc}); check the network "
+                        "connection and the URL") from exc
+        refusal = self._policy.refusal(host, addresses)
+        if refusal is not None:
+            raise _Stop("blocked_private", refusal)
+        if self._settings.respect_robots and kind != "robots":
+            allowed, problem = await self._robots.allowed(url)
+            if problem is not None:
+                raise _Stop(problem.outcome or "network_error", f"robots.txt unavailable: {problem.error}")
+            if not allowed:
+                raise _Stop("blocked_robots", "disallowed by the site's robots.txt "
+                            "(set OVERSIGHT_RESPECT_ROBOTS=false only for sites you have permission to crawl)")
+        return host, [str(a) for a in addresses]
+
+    async def _send_with_retries(self, url: str, host: str, addresses: Sequence[str],
+                                 headers: dict[str, str]) -> httpx.Response:
+        attempts = self._settings.max_retries + 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = await self._send(url, host, addresses[0], headers)
+            except _Stop as stop:
+                if last or stop.outcome not in ("timeout", "network_error"):
+                    raise
+                await asyncio.sleep(_backoff(attempt))
+                continue
+            if response.status_code not in RETRY_STATUSES or last:
+                return response
+            wait = _retry_after(response.headers.get("retry-after"), attempt)
+            await response.aclose()
+            if wait > MAX_RETRY_WAIT:
+                raise _Stop(_status_outcome(response.status_code),
+                            f"HTTP {response.status_code}, Retry-After {wait:.0f}s is too long; try later",
+                            response.status_code)
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def _send(self, url: str, host: str, address: str, headers: dict[str, str]) -> httpx.Response:
+        """One request, pinned to the checked address so DNS cannot change between check and connect."""
+        await self._wait_turn(host)
+        target = httpx.URL(url)
+        pinned = target.copy_with(host=address)
+        request = self._client.build_request("GET", pinned, headers={**headers, "Host": target.netloc.decode()},
+                                             extensions={"sni_hostname": host})
+        try:
+            async with self._slots, asyncio.timeout(self._hop_deadline):
+                return await self._client.send(request, stream=True)
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            raise _Stop("timeout", f"timed out ({type(exc).__name__}); the site may be slow or down") from exc
+        except httpx.TransportError as exc:
+            raise _Stop("network_error", f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+
+    async def _wait_turn(self, host: str) -> None:
+        """Space requests to one host by the per-host interval (or the site's Crawl-delay)."""
+        lock = self._host_locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            wait = self._host_next.get(host, 0.0) - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            interval = max(self._settings.per_host_interval, self._robots.crawl_delay(host))
+            self._host_next[host] = time.monotonic() + interval
+
+    async def _finish(self, url: str, final: str, response: httpx.Response, kind: str,
+                      permanent: str | None) -> FetchResult:
+        status = response.status_code
+        base = FetchResult(url, final, "ok", status=status, content_type=response.headers.get("content-type"),
+                           etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
+                           permanent_redirect=permanent)
+        if status == 304:
+            return replace(base, outcome="not_modified")
+        if status >= 300:
+            outcome = _status_outcome(status)
+            return replace(base, outcome=outcome, error=f"{url}: HTTP {status} from {final}")
+        content_problem = _content_type_problem(base.content_type, kind)
+        if content_problem is not None:
+            return replace(base, outcome=content_problem[0], error=f"{url}: {content_problem[1]}")
+        try:
+            content = await self._read_body(response)
+            text = decode_text(content, base.content_type) if kind == "page" else None
+        except BodyTooLarge as exc:
+            return replace(base, outcome="too_large", error=f"{url}: {exc} (OVERSIGHT_MAX_PAGE_BYTES)")
+        except BodyUndecodable as exc:
+            return replace(base, outcome="decode_error", error=f"{url}: {exc}")
+        if kind == "page" and base.content_type is None and not _looks_like_html(text or ""):
+            return replace(base, outcome="not_html", error=f"{url}: no Content-Type and the body is not HTML")
+        return replace(base, content=content, text=text)
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        cap = self._settings.max_page_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap and not response.headers.get("content-encoding"):
+            raise BodyTooLarge(f"Content-Length {declared} is over the cap of {cap} bytes")
+        try:
+            async with asyncio.timeout(self._hop_deadline):
+                return await read_capped(response.aiter_raw(), response.headers.get("content-encoding", ""), cap)
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            raise _Stop("timeout", "timed out reading the body; the site may be slow") from exc
+        except httpx.TransportError as exc:
+            raise _Stop("network_error", f"connection broke while reading the body: {exc}") from exc
+
+    async def _fetch_robots(self, robots_url: str) -> FetchResult:
+        result = await self._fetch(robots_url, "robots", {"Accept": "text/plain"})
+        if result.ok:
+            return replace(result, text=result.content.decode("utf-8", errors="replace"))
+        return result
+
+
+def _status_outcome(status: int) -> str:
+    if status in (404, 410):
+        return "http_404"
+    if status == 429:
+        return "http_429"
+    if status >= 500:
+        return "http_5xx"
+    if 300 <= status < 400:
+        return "bad_redirect"
+    return "http_4xx"
+
+
+def _content_type_problem(content_type: str | None, kind: str) -> tuple[str, str] | None:
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    if not mime or kind == "robots":
+        return None
+    if kind == "page" and mime not in PAGE_TYPES:
+        return "not_html", f"content type {mime} is not an HTML page"
+    if kind == "feed" and mime.split("/", 1)[0] in ("image", "audio", "video", "font"):
+        return "not_feed", f"content type {mime} cannot be a feed"
+    return None
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:2048].lower()
+    return "<html" in head or "<!doctype html" in head or "<body" in head or "<head" in head
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(MAX_RETRY_WAIT, 0.5 * 2**attempt))
+
+
+def _retry_after(value: str | None, attempt: int) -> float:
+    """Seconds to wait from a Retry-After header (seconds or HTTP date), else exponential backoff."""
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return _backoff(attempt)
+        return max(0.0, when.timestamp() - time.time())
+    return _backoff(attempt)
+
+
+def fetch_pages(settings: Settings, urls: list[str]) -> list[FetchResult]:
+    """Fetch pages concurrently from synchronous code; results are in the order of `urls`."""
+    return asyncio.run(_fetch_all(settings, [(url, None, None) for url in urls], "page"))
+
+
+def fetch_feeds(settings: Settings, feeds: list[tuple[str, str | None, str | None]]) -> list[FetchResult]:
+    """Conditional GETs of (url, etag, last_modified) feeds from synchronous code, in order."""
+    return asyncio.run(_fetch_all(settings, feeds, "feed"))
+
+
+async def _fetch_all(settings: Settings, items: list[tuple[str, str | None, str | None]],
+                     kind: str) -> list[FetchResult]:
+    async with Fetcher(settings) as fetcher:
+        if kind == "page":
+            jobs = [fetcher.fetch_page(url) for url, _, _ in items]
+        else:
+            jobs = [fetcher.fetch_feed(url, etag, modified) for url, etag, modified in items]
+        return list(await asyncio.gather(*jobs))
