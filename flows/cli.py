@@ -10,7 +10,6 @@ import logging  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated  # noqa: E402
@@ -48,17 +47,12 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def finish(command: str, started: datetime, outcomes: Outcomes, clock: float) -> None:
-    """Print the run's one-line summary and keep it in the warehouse's runs table."""
-    from warehouse import db
-    from warehouse.loader import record_run
+    """Print the run's one-line summary and append it to the run log."""
+    from flows.runlog import record_run
 
     line = f"oversight {command}: {outcomes.summary(RUN_STAGES)} ({time.monotonic() - clock:.1f} s)"
     typer.echo(line)
-    try:
-        with db.writer(load_settings().warehouse_path, wait_s=30) as con:
-            record_run(con, uuid.uuid4().hex, command, started, outcomes, line)
-    except db.WarehouseError as exc:
-        log.warning("run summary not recorded: %s", exc)
+    record_run(load_settings(), command, started, outcomes, line)
 
 
 def _feeds_file(path: Path | None) -> Path | None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -71,17 +69,6 @@ def land_dead_letters(con: duckdb.DuckDBPyConnection, letters: Sequence[DeadLett
     table = pa.Table.from_pylist(rows, schema=_DEAD_SCHEMA)
     write_tables(con, {"batch_dead_letters": table}, ["land_dead_letters"])
     return len(rows)
-
-
-def record_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, command: str, started: datetime, outcomes: Mapping[str, int],
-    summary: str,
-) -> None:
-    """Keep a run's outcome counts so `oversight status` can show recent runs."""
-    con.execute(
-        "INSERT INTO runs VALUES (?, ?, ?, now(), ?, ?) ON CONFLICT (run_id) DO NOTHING",
-        [run_id, command, started, json.dumps(dict(outcomes), sort_keys=True), summary],
-    )
 
 
 def _article_row(tagged: TaggedArticle, duplicate_of: str | None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
--- Core tables: feeds, entries, articles, mentions, events, entities, dead letters, runs.
+-- Core tables: feeds, entries, articles, mentions, events, entities, dead letters.
 
 CREATE TABLE feeds (
     feed_url             VARCHAR PRIMARY KEY,
@@ -112,15 +112,6 @@ CREATE TABLE dead_letters (
     source_offset  VARCHAR,
     failed_at      TIMESTAMPTZ NOT NULL,
     replayed_at    TIMESTAMPTZ
-);
-
-CREATE TABLE runs (
-    run_id      VARCHAR PRIMARY KEY,
-    command     VARCHAR NOT NULL,
-    started_at  TIMESTAMPTZ NOT NULL,
-    finished_at TIMESTAMPTZ NOT NULL,
-    outcomes    JSON NOT NULL,
-    summary     VARCHAR NOT NULL
 );
 
 CREATE INDEX mentions_article ON mentions (article_id);

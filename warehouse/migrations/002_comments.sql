@@ -71,5 +71,4 @@ COMMENT ON COLUMN dead_letters.payload IS 'The original message or input, as tex
 COMMENT ON COLUMN dead_letters.source_offset IS 'Where the message was read: topic[partition]@offset, or the URL.';
 COMMENT ON COLUMN dead_letters.replayed_at IS 'When oversight replay last sent it back; null if never.';
 
-COMMENT ON TABLE runs IS 'One row per command run with its outcome counts.';
 COMMENT ON TABLE schema_migrations IS 'Migrations applied to this warehouse, in order.';

@@ -1,0 +1,68 @@
+# oversight: `make run` (main job), `make test` (whole suite), `make demo` (offline sample).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Offline and quiet for every command run from here (the CLI sets the same defaults itself).
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run demo test lint typecheck install install-test browser eval bench bench-extract bench-tag \
+        bench-bus bench-warehouse bench-e2e clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/oversight run
+
+demo: install
+	$(BIN)/oversight run --sample
+
+# Headless Chromium renders the digest in the browser tests; Debian's package, installed when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+lint: install-test
+	$(BIN)/ruff check flows extractors schemas warehouse tests bench
+	$(BIN)/mypy schemas extractors warehouse
+
+test: install-test browser lint
+	$(BIN)/pytest -q
+
+eval: install
+	$(BIN)/python bench/eval.py
+
+bench-extract: install-test
+	$(BIN)/python bench/bench_extract.py
+
+bench-tag: install
+	$(BIN)/python bench/bench_tag.py
+
+bench-bus: install-test
+	$(BIN)/python bench/bench_bus.py
+
+bench-warehouse: install
+	$(BIN)/python bench/bench_warehouse.py
+
+bench-e2e: install-test
+	$(BIN)/python bench/bench_e2e.py
+
+bench: bench-extract bench-tag bench-bus bench-warehouse bench-e2e
+
+clean:
+	rm -rf .oversight .pytest_cache .mypy_cache .ruff_cache
