@@ -88,12 +88,16 @@ class EmbeddedBus:
             )
 
     def prune(self, older_than_s: float) -> int:
-        """Delete messages every known group has committed and that are older than `older_than_s`."""
+        """Delete messages every known group has committed and that are older than `older_than_s`.
+
+        The newest message of a topic is always kept: offsets continue from it.
+        """
         cutoff = time.time() - older_than_s
         with _immediate(self._db):
             cur = self._db.execute(
                 "DELETE FROM messages WHERE produced_at < ? AND offset < "
-                "(SELECT COALESCE(MIN(c.offset), 0) FROM commits c WHERE c.topic = messages.topic)",
+                "(SELECT COALESCE(MIN(c.offset), 0) FROM commits c WHERE c.topic = messages.topic) "
+                "AND offset < (SELECT MAX(m.offset) FROM messages m WHERE m.topic = messages.topic)",
                 (cutoff,),
             )
         return cur.rowcount
