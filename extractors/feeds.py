@@ -91,9 +91,11 @@ def _feedparser_entry(raw: Any, feed_url: str) -> FeedEntry | None:
 
 
 def _entry(feed_url: str, link: str, title: str, summary: str, published: datetime | None) -> FeedEntry | None:
+    if not link.strip():
+        return None  # urljoin would turn a missing link into the feed's own URL
     link = urljoin(feed_url, link.strip())
     link = unwrap_redirect(link) or link
-    if not link.startswith(("http://", "https://")):
+    if not link.startswith(("http://", "https://")) or link == feed_url:
         return None
     url = canonical_url(link)
     return FeedEntry(article_id=article_id(url), url=url, feed_url=feed_url, title=_clean(title),

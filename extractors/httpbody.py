@@ -100,7 +100,12 @@ def decode_text(content: bytes, content_type: str | None) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(content[:200_000]).best()
+    matches = from_bytes(content[:200_000])
+    best = matches.best()
     if best is None or best.encoding is None:
         raise BodyUndecodable("could not detect the page's character encoding (binary content?)")
-    return content.decode(_codec(best.encoding) or best.encoding, errors="replace")
+    # Detection often ties windows-1250/1252 on Western text ("Peña" vs "Peńa"); on a tie take
+    # windows-1252, the web's default for undeclared pages (WHATWG Encoding Standard).
+    tied = {m.encoding for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)}
+    encoding = "cp1252" if "cp1252" in tied else best.encoding
+    return content.decode(_codec(encoding) or encoding, errors="replace")

@@ -50,7 +50,7 @@ def extract_entries(
         outcomes.add("extract", article.status)
         if article.status != "ok":
             log.info("article %s: %s%s", entry.url, article.status, f" ({result.error})" if result.error else "")
-        if result.bad_input or result.outcome in ("timeout", "network_error", "http_5xx"):
+        if result.bad_input or result.transient:
             dead.append(entry_dead_letter(entry, result.outcome, result.error or result.outcome))
     return articles, dead, outcomes
 
