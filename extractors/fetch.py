@@ -68,6 +68,7 @@ class _Stop(Exception):
     def __init__(self, outcome: str, error: str, status: int | None = None) -> None:
         super().__init__(error)
         self.outcome, self.error, self.status = outcome, error, status
+        self.final_url: str | None = None
 
 
 class Fetcher:
@@ -117,15 +118,20 @@ class Fetcher:
         try:
             result = await self._follow(url, kind, headers)
         except _Stop as stop:
-            result = FetchResult(url, url, stop.outcome, status=stop.status, error=f"{url}: {stop.error}")
+            result = FetchResult(url, stop.final_url or url, stop.outcome, status=stop.status,
+                                 error=f"{url}: {stop.error}")
         return replace(result, elapsed=time.monotonic() - started)
 
     async def _follow(self, url: str, kind: str, headers: dict[str, str]) -> FetchResult:
         current, permanent = url, None
         all_permanent = True
         for _ in range(MAX_REDIRECTS + 1):
-            host, addresses = await self._check(current, kind)
-            response = await self._send_with_retries(current, host, addresses, headers)
+            try:
+                host, addresses = await self._check(current, kind)
+                response = await self._send_with_retries(current, host, addresses, headers)
+            except _Stop as stop:
+                stop.final_url = current
+                raise
             try:
                 location = response.headers.get("location")
                 if response.status_code in (301, 302, 303, 307, 308) and location:
@@ -136,7 +142,9 @@ class Fetcher:
                 return await self._finish(url, current, response, kind, permanent)
             finally:
                 await response.aclose()
-        raise _Stop("too_many_redirects", f"more than {MAX_REDIRECTS} redirects (last: {current})")
+        stop = _Stop("too_many_redirects", f"more than {MAX_REDIRECTS} redirects (last: {current})")
+        stop.final_url = current
+        raise stop
 
     async def _check(self, url: str, kind: str) -> tuple[str, list[str]]:
         """Scheme, robots.txt and address checks for one hop; returns the host and its addresses."""
@@ -241,7 +249,8 @@ class Fetcher:
     async def _read_body(self, response: httpx.Response) -> bytes:
         cap = self._settings.max_page_bytes
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap and not response.headers.get("content-encoding"):
+        # Compressed or not, a body whose declared length is over the cap cannot fit under it.
+        if declared.isdigit() and int(declared) > cap:
             raise BodyTooLarge(f"Content-Length {declared} is over the cap of {cap} bytes")
         try:
             async with asyncio.timeout(self._hop_deadline):

@@ -56,8 +56,9 @@ class AddressPolicy:
         for address in addresses:
             why = self.problem(address)
             if why is not None:
+                where = f"host {host} resolves to {address}" if host.strip("[]") != str(address) else str(address)
                 return (
-                    f"host {host} resolves to {address}, {why}; refused so that feeds cannot reach "
+                    f"{where}, {why}; refused so that feeds cannot reach "
                     "internal services (set OVERSIGHT_ALLOW_PRIVATE_NETWORKS=true or list the network in "
                     "OVERSIGHT_ALLOWED_NETWORKS if this host is meant to be reachable)"
                 )
