@@ -76,7 +76,8 @@ class HTTPTestServer:
             return [r for r in self.requests if urlsplit(r.path).path == path]
 
     def start(self) -> HTTPTestServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="test-http", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="test-http", daemon=True)
         self._thread.start()
         return self
 
