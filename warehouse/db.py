@@ -15,7 +15,9 @@ import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
-_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+}
 
 
 class WarehouseError(RuntimeError):

@@ -1,0 +1,42 @@
+"""Smoke tests of the CLI wiring: every command answers --help, bad input gets a clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+runner = CliRunner()
+
+
+def _command_paths() -> list[list[str]]:
+    root = get_command(app)
+    paths: list[list[str]] = []
+    for name, cmd in root.commands.items():  # type: ignore[attr-defined]
+        paths.append([name])
+        for sub in getattr(cmd, "commands", {}):
+            paths.append([name, sub])
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=" ".join)
+def test_every_command_has_help(path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_the_documented_commands_exist() -> None:
+    names = {p[0] for p in _command_paths()}
+    assert {"run", "poll", "process", "tag", "extract", "feeds"} <= names
+
+
+def test_missing_inputs_are_named(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["extract", "--html-dir", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "nope" in result.output
+    result = runner.invoke(app, ["feeds", "import", str(tmp_path / "missing.opml")])
+    assert result.exit_code == 1 and "missing.opml" in result.output
