@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -73,7 +74,7 @@ def run_batches(
     limit: int | None = None,
 ) -> Outcomes:
     """Poll and process batches until the topic is drained or `limit` messages were handled."""
-    outcomes, handled = Outcomes(), 0
+    outcomes, handled, clock = Outcomes(), 0, time.perf_counter()
     limit = limit or settings.max_per_run
     while handled < limit:
         batch = consumer.poll(min(settings.batch_size, limit - handled), timeout=0.5)
@@ -83,6 +84,7 @@ def run_batches(
         consumer.commit(batch)  # only after step() made its output durable
         handled += len(batch)
         log.info("%s: %d message(s) done (%s)", stage, handled, outcomes.summary([stage]))
+    outcomes.add("ms", stage, round((time.perf_counter() - clock) * 1000))  # stage time, for benchmarks
     return outcomes
 
 
