@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     kafka_ssl_certfile: str | None = None
     kafka_ssl_keyfile: str | None = None
     kafka_connect_timeout: float = Field(10.0, gt=0)
+    # Consumer-group session: a fresh group joins in about half of it on some brokers (Tansu), and a
+    # crashed worker's partitions move after it. Apache Kafka refuses less than 6000 by default.
+    kafka_session_timeout_ms: int = Field(6000, ge=1000)
 
     @property
     def warehouse_path(self) -> Path:
