@@ -1,0 +1,172 @@
+"""Tag articles with agencies, vendors, technologies and events (the `tag` stage), batch in, batch out."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from extractors.tagging.agencies import Agency, collect_agencies
+from extractors.tagging.entities import Entities, find_entities, hit_technologies
+from extractors.tagging.events import EventDraft, extract_events
+from extractors.tagging.gazetteer import Gazetteer, load_gazetteer, name_key
+from extractors.tagging.pipeline import Matchers, build_nlp, doc_facts
+from extractors.tagging.places import gather_evidence
+from extractors.tagging.spans import DocFacts, Hit
+from schemas.records import Article, Event, Mention, TaggedArticle
+
+log = logging.getLogger(__name__)
+
+TAGGER_NAME = "tagger-1"
+_STOPWORDS = {"the", "and", "of", "to", "a", "in", "is", "that", "for", "on", "with", "was", "it", "as", "said"}
+# Control characters (except newline and tab) and lone surrogates confuse tokenisers; they are replaced
+# one for one, so offsets into the cleaned text are offsets into tagged_text(article).
+_ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def tagged_text(article: Article) -> str:
+    """The text mention offsets index into: title, blank line, body (just the body when no title)."""
+    title = article.title.strip()
+    return f"{title}\n\n{article.text}" if title else article.text
+
+
+def _title_len(article: Article) -> int:
+    return len(article.title.strip())
+
+
+def _looks_english(text: str) -> bool:
+    words = re.findall(r"[a-zA-Z]+", text[:5000].lower())
+    if len(words) < 40:
+        return True  # too short to judge; the language field decides
+    return sum(w in _STOPWORDS for w in words) / len(words) >= 0.06
+
+
+def skip_status(article: Article) -> str | None:
+    """The tag_status of an article the tagger does not read, or None when it should be tagged."""
+    if article.status != "ok":
+        return article.status
+    if article.language and not article.language.lower().startswith("en"):
+        return "not_english"
+    if not article.text.strip():
+        return "no_text"
+    if not _looks_english(article.text):
+        return "not_english"
+    return None
+
+
+class Tagger:
+    """Loads the spaCy model and gazetteers once; tags batches of articles."""
+
+    def __init__(self, n_process: int = 1, batch_size: int = 32) -> None:
+        self.gaz: Gazetteer = load_gazetteer()
+        self.nlp = build_nlp()
+        self.matchers = Matchers(self.nlp, self.gaz)
+        self.n_process = n_process
+        self.batch_size = batch_size
+        self.version = f"{TAGGER_NAME}+{self.gaz.version}"
+
+    def tag_articles(self, articles: Sequence[Article]) -> list[TaggedArticle]:
+        """One TaggedArticle per article, in input order."""
+        todo = [(i, a) for i, a in enumerate(articles) if skip_status(a) is None]
+        texts = [(_ODD.sub(" ", tagged_text(a)), _title_len(a)) for _, a in todo]
+        facts = doc_facts(self.nlp, self.matchers, texts, self.batch_size, self.n_process)
+        out: list[TaggedArticle] = [
+            TaggedArticle(article=a, tag_status=skip_status(a) or "ok", tagger_version=self.version)
+            for a in articles
+        ]
+        for (i, article), fact in zip(todo, facts, strict=True):
+            out[i] = self._tag_one(article, fact)
+        return out
+
+    def _tag_one(self, article: Article, facts: DocFacts) -> TaggedArticle:
+        try:
+            agencies, ents, events = self.analyse(article, facts)
+        except Exception:  # one odd article must not sink the batch; it is labelled and logged
+            log.exception("tagging failed for %s (article %s)", article.url, article.article_id)
+            return TaggedArticle(article=article, tag_status="tag_error", tagger_version=self.version)
+        mentions = _mentions(facts, agencies, ents, self.gaz)
+        return TaggedArticle(article=article, tag_status="ok", mentions=mentions,
+                             events=[_event(e) for e in events], tagger_version=self.version)
+
+    def analyse(self, article: Article, facts: DocFacts) -> tuple[list[Agency], Entities, list[EventDraft]]:
+        """Agencies, technologies/vendors and events of one article's pipeline output."""
+        body_start = _title_len(article) + 2 if _title_len(article) else 0
+        evidence = gather_evidence(facts.text, body_start, self.gaz)
+        agencies = collect_agencies(facts, self.gaz, evidence)
+        ents = find_entities(facts, self.gaz)
+        home = name_key(evidence.dateline_place) if evidence.dateline_place else ""
+        if not home and agencies:
+            home = next((a.place for a in agencies if a.place), "")
+        year = article.published.year if article.published else None
+        events = extract_events(facts, self.gaz, agencies, ents, home, year)
+        return agencies, ents, events
+
+
+def _sentence_of(facts: DocFacts, pos: int) -> str:
+    return facts.sentences[facts.sentence_index(pos)].text if facts.sentences else ""
+
+
+def _mentions(facts: DocFacts, agencies: list[Agency], ents: Entities, gaz: Gazetteer) -> list[Mention]:
+    out: list[Mention] = []
+    for a in agencies:
+        for h in a.hits:
+            out.append(Mention(label="agency", text=h.text, start=h.start, end=h.end,
+                               sentence=_sentence_of(facts, h.start), canonical_id=a.canonical_id,
+                               canonical_name=a.name, state=a.state))
+    for h in ents.tech_hits:
+        out.append(Mention(label="technology", text=h.text, start=h.start, end=h.end,
+                           sentence=_sentence_of(facts, h.start), canonical_id=f"tech:{h.key}",
+                           canonical_name=h.key, technology=h.key))
+    for h in ents.vendor_hits:
+        out.append(_vendor_mention(facts, h))
+        # A product or single-purpose company also names its technology ("Rekognition", "ShotSpotter").
+        for slug in hit_technologies(h, gaz):
+            out.append(Mention(label="technology", text=h.text, start=h.start, end=h.end,
+                               sentence=_sentence_of(facts, h.start), canonical_id=f"tech:{slug}",
+                               canonical_name=slug, technology=slug))
+    return sorted(out, key=lambda m: (m.start, m.end, m.label))
+
+
+def _vendor_mention(facts: DocFacts, h: Hit) -> Mention:
+    return Mention(label="product" if h.technology else "vendor", text=h.text, start=h.start, end=h.end,
+                   sentence=_sentence_of(facts, h.start), canonical_id=f"vendor:{_slug(h.key)}",
+                   canonical_name=h.key, technology=h.technology)
+
+
+def _slug(name: str) -> str:
+    s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+
+
+def _event(d: EventDraft) -> Event:
+    return Event(agency_id=d.agency.canonical_id, agency=d.agency.name, agency_state=d.agency.state,
+                 technology=d.technology, vendor_id=f"vendor:{_slug(d.vendor)}" if d.vendor else None,
+                 vendor=d.vendor, action=d.action,  # type: ignore[arg-type]
+                 evidence=d.sentence.text, evidence_start=d.sentence.start, confidence=d.confidence)
+
+
+@lru_cache(maxsize=4)
+def load_tagger(n_process: int = 1, batch_size: int = 32) -> Tagger:
+    """A Tagger per process and settings, built on first use."""
+    return Tagger(n_process=n_process, batch_size=batch_size)
+
+
+def contract_record(doc_id: str, tagged: TaggedArticle) -> dict[str, Any]:
+    """One output line in the evaluation contract's format (shared/eval/CONTRACT.md)."""
+    agencies: dict[str, dict[str, Any]] = {}
+    vendors: dict[str, dict[str, Any]] = {}
+    techs: dict[str, None] = {}
+    for m in tagged.mentions:
+        if m.label == "agency":
+            agencies.setdefault(m.canonical_id, {"name": m.canonical_name, "state": m.state})
+        elif m.label in ("vendor", "product"):
+            vendors.setdefault(m.canonical_id, {"name": m.canonical_name})
+        elif m.label == "technology" and m.technology:
+            techs.setdefault(m.technology, None)
+    events = [{"agency": e.agency, "technology": e.technology, "vendor": e.vendor, "action": e.action}
+              for e in tagged.events]
+    return {"id": doc_id, "agencies": list(agencies.values()), "vendors": list(vendors.values()),
+            "technologies": list(techs), "events": events}

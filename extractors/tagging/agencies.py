@@ -1,0 +1,187 @@
+"""Resolve agency hits to canonical agencies: one name, kind, place, state and stable id per agency."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.tagging.gazetteer import Gazetteer, UsAgency, name_key
+from extractors.tagging.places import PlaceEvidence
+from extractors.tagging.spans import DocFacts, Hit
+
+# Words where a name stops being the place and starts being the body ("Santa Cruz | City Council").
+_ROLE_START = {"Police", "Sheriff's", "Sheriff", "Board", "Council", "Commission", "Department", "Bureau",
+               "Office", "District", "State's", "Metropolitan", "Dept.", "PD", "Commissioners", "Patrol",
+               "Constabulary", "Unified", "Independent", "Public", "Transit", "Division", "Marshals"}
+_CITY_ROLE = {"Council", "Commission", "Board", "Police", "Hall", "Manager", "Attorney"}
+
+
+@dataclass
+class Agency:
+    """One agency named in an article."""
+
+    name: str
+    key: str
+    kind: str  # police, sheriff, legislative, oversight, prosecutor, federal, state, other
+    place: str  # place key ("santa cruz", "cascade county"); "" when none
+    state: str | None = None
+    canonical_id: str = ""
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def operates(self) -> bool:
+        """Whether the agency runs technology itself (as opposed to voting on it)."""
+        return self.kind in ("police", "sheriff", "prosecutor", "federal", "state", "other")
+
+
+def place_of(name: str) -> str:
+    """The jurisdiction part of an agency name, as a place key."""
+    words = name.replace("\u2019", "'").split()
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w in _ROLE_START or (w in ("City", "Town", "Village", "State") and nxt in _CITY_ROLE | {"Police", "Patrol"}):
+            return name_key(" ".join(words[:i]))
+        if w == "Department" or w.startswith("Department"):
+            break
+    return ""
+
+
+def kind_of(name: str) -> str:
+    """Classify an agency by the words in its name."""
+    if re.search(r"Police Commission|Board of Police|Civilian|Oversight|Inspector General", name):
+        return "oversight"
+    if re.search(r"Attorney", name):
+        return "prosecutor"
+    if re.search(r"Sheriff", name):
+        return "sheriff"
+    if re.search(r"Council|Commission|Board|Commissioners|Supervisors|Aldermen|Legislature|Court", name):
+        return "legislative"
+    if re.search(r"Police|Patrol|Constabulary|\bPD\b|Marshal|Public Safety|Troopers", name):
+        return "police"
+    if re.search(r"Corrections|Bureau|Department|Agency|Authority|Administration|District|Schools", name):
+        return "state" if place_of(name) == "" else "other"
+    return "other"
+
+
+def display_name(text: str, gaz: Gazetteer) -> str:
+    """Clean a surface name: straight apostrophes, no leading 'the', 'X Police' -> 'X Police Department'."""
+    name = re.sub(r"\s+", " ", text.replace("\u2019", "'")).strip()
+    name = re.sub(r"^(?:the|The)\s+", "", name)
+    if name.endswith(" Police") and not name.endswith("State Police"):
+        full = name + " Department"
+        if name_key(full) in gaz.us_by_name:
+            return full
+    if name.endswith(" PD"):
+        return name[:-3] + " Police Department"
+    return name
+
+
+def gazetteer_rows(name: str, gaz: Gazetteer) -> list[UsAgency]:
+    """FBI rows for a name, trying the usual variants (with/without 'County', Department/Office)."""
+    key = name_key(name)
+    variants = [key, key.replace(" county ", " "), key.replace("sheriff office", "county sheriff office"),
+                key.replace("sheriff department", "sheriff office"),
+                key.replace("sheriff department", "county sheriff office")]
+    for v in variants:
+        if v in gaz.us_by_name:
+            return gaz.us_by_name[v]
+    return []
+
+
+def _choose_state(candidates: set[str], near: list[str], ev: PlaceEvidence, place: str) -> str | None:
+    ordered = [ev.place_states.get(place), *near, ev.dateline_state, *[s for _, s in ev.mentions]]
+    for state in ordered:
+        if state and (not candidates or state in candidates):
+            return state
+    if len(candidates) == 1:
+        return next(iter(candidates))
+    return None
+
+
+def resolve_state(agency: Agency, gaz: Gazetteer, ev: PlaceEvidence, near: list[str]) -> str | None:
+    """State of an agency: its own name, the gazetteer, then the article's place evidence; None abroad."""
+    if agency.kind == "federal":
+        return None
+    for state_name, code in gaz.state_names.items():
+        rest = agency.name[len(state_name) + 1:].split(" ")[0] if agency.name.startswith(state_name + " ") else ""
+        if rest and rest not in ("County", "City", "Parish"):
+            return code  # "Michigan State Police", "Maine Department of Corrections"
+    if _abroad(agency, gaz, ev):
+        return None
+    rows = gazetteer_rows(agency.name, gaz)
+    candidates = {r.state for r in rows} or set(gaz.places_by_name.get(agency.place, set()))
+    if not candidates and agency.place and not agency.place.endswith("county"):
+        candidates = set(gaz.places_by_name.get(agency.place + " county", set()))
+    return _choose_state(candidates, near, ev, agency.place)
+
+
+def _abroad(agency: Agency, gaz: Gazetteer, ev: PlaceEvidence) -> bool:
+    if any(w in agency.name for w in gaz.non_us_force_words):
+        return True
+    place_words = agency.name.split(" Police")[0]
+    if place_words in gaz.non_us and not gazetteer_rows(agency.name, gaz):
+        return True
+    return ev.dateline_place is not None and ev.dateline_place.upper() in {p.upper() for p in gaz.non_us} \
+        and ev.dateline_state is None and not gazetteer_rows(agency.name, gaz)
+
+
+def canonical_id(agency: Agency, gaz: Gazetteer, slug: str | None = None) -> str:
+    """Stable id: agency:fed:<slug>, agency:<ORI> when the gazetteer knows it, else agency:pattern:<slug>-<st>."""
+    if agency.kind == "federal" and slug:
+        return f"agency:fed:{slug}"
+    for row in gazetteer_rows(agency.name, gaz):
+        if row.state == agency.state:
+            return f"agency:{row.ori}"
+    base = re.sub(r"[^a-z0-9]+", "-", agency.key).strip("-")
+    return f"agency:pattern:{base}-{(agency.state or 'xx').lower()}"
+
+
+def collect_agencies(facts: DocFacts, gaz: Gazetteer, ev: PlaceEvidence) -> list[Agency]:
+    """Group the agency hits of an article into canonical agencies, in order of first mention."""
+    by_key: dict[str, Agency] = {}
+    slugs: dict[str, str] = {}
+    for hit, name, slug in _named_hits(facts, gaz):
+        key = name_key(name)
+        agency = by_key.get(key) or by_key.get(key.replace(" county ", " "))
+        if agency is None:
+            kind = "federal" if slug else kind_of(name)
+            agency = Agency(name=name, key=key, kind=kind, place=place_of(name))
+            by_key[key] = agency
+            if slug:
+                slugs[key] = slug
+        agency.hits.append(hit)
+    for agency in by_key.values():
+        near = _near_states(agency, facts, ev)
+        agency.state = resolve_state(agency, gaz, ev, near)
+        agency.canonical_id = canonical_id(agency, gaz, slugs.get(agency.key))
+    return sorted(by_key.values(), key=lambda a: a.hits[0].start)
+
+
+def _near_states(agency: Agency, facts: DocFacts, ev: PlaceEvidence) -> list[str]:
+    """States named in the sentence of the agency's first mention, nearest first."""
+    sent = facts.sentences[facts.sentence_index(agency.hits[0].start)]
+    pos = agency.hits[0].start
+    near = [(abs(off - pos), st) for off, st in ev.mentions if sent.start <= off < sent.end]
+    return [st for _, st in sorted(near)]
+
+
+def _named_hits(facts: DocFacts, gaz: Gazetteer) -> list[tuple[Hit, str, str | None]]:
+    """(hit, display name, federal slug or None) for pattern, federal-name and acronym hits."""
+    pattern = [h for h in facts.hits if h.kind == "agency"]
+    out: list[tuple[Hit, str, str | None]] = []
+    for h in facts.hits:
+        if h.kind == "federal" and not any(p.start <= h.start and h.end <= p.end and p.end - p.start >
+                                           h.end - h.start for p in pattern):
+            out.append((h, gaz.federal_names[h.text][1], h.key))
+        elif h.kind == "acronym":
+            if h.key in gaz.federal_acronyms:
+                slug, name = gaz.federal_acronyms[h.key]
+                out.append((h, name, slug))
+            else:
+                out.append((h, gaz.city_acronyms[h.key][0], None))
+    for h in pattern:
+        if any(f.start <= h.start and h.end <= f.end for f, _, s in out if s):
+            continue
+        fed = gaz.federal_names.get(display_name(h.text, gaz))
+        out.append((h, fed[1] if fed else display_name(h.text, gaz), fed[0] if fed else None))
+    return sorted(out, key=lambda t: t[0].start)

@@ -1,0 +1,72 @@
+"""Technologies and vendors of an article, from gazetteer hits filtered by context."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.tagging.gazetteer import Gazetteer
+from extractors.tagging.spans import DocFacts, Hit
+
+# Technology terms only mean surveillance in a story about policing or government monitoring;
+# this keeps delivery drones and warehouse robots in business news out.
+_CONTEXT = re.compile(r"\b(police|policing|sheriff|law enforcement|surveillance|officers|deputies|troopers|"
+                      r"detectives|investigators|agenc(y|ies)|crime|criminal|immigration|homeland|jail|"
+                      r"prison|privacy)\b", re.I)
+
+
+@dataclass
+class Entities:
+    """Accepted technology and vendor hits of one article."""
+
+    tech_hits: list[Hit]
+    vendor_hits: list[Hit]
+    technologies: list[str]  # slugs in order of first mention
+    vendors: list[str]  # canonical vendor names in order of first mention
+
+
+def _sentence_text(facts: DocFacts, pos: int) -> str:
+    return facts.sentences[facts.sentence_index(pos)].text.lower() if facts.sentences else ""
+
+
+def _tech_ok(hit: Hit, facts: DocFacts, gaz: Gazetteer) -> bool:
+    words = set(re.findall(r"[a-z]+", _sentence_text(facts, hit.start)))
+    sent = _sentence_text(facts, hit.start)
+    return not any((w in words) if " " not in w else (w in sent) for w in gaz.tech_exclude.get(hit.key, ()))
+
+
+def _vendor_ok(hit: Hit, named: set[str], tech_seen: set[str], gaz: Gazetteer) -> bool:
+    if not hit.ambiguous:
+        return True
+    if hit.key in named:
+        return True
+    return bool(set(gaz.vendor_techs.get(hit.key, [])) & tech_seen)
+
+
+def find_entities(facts: DocFacts, gaz: Gazetteer) -> Entities:
+    """Technology and vendor mentions that count, with the article's technology and vendor lists."""
+    if not _CONTEXT.search(facts.text):
+        return Entities([], [], [], [])
+    techs = [h for h in facts.hits if h.kind == "tech" and _tech_ok(h, facts, gaz)]
+    tech_seen = {h.key for h in techs}
+    raw_vendors = [h for h in facts.hits if h.kind == "vendor"]
+    named = {h.key for h in raw_vendors if not h.ambiguous}
+    vendors = [h for h in raw_vendors if _vendor_ok(h, named, tech_seen, gaz)]
+    implied: list[tuple[int, str]] = [(h.start, h.key) for h in techs]
+    for v in vendors:
+        for slug in [v.technology] if v.technology else gaz.vendor_implies.get(v.key, []):
+            implied.append((v.start, slug))
+    slugs = list(dict.fromkeys(s for _, s in sorted(implied)))
+    if not slugs:
+        return Entities([], [], [], [])
+    names = list(dict.fromkeys(h.key for h in sorted(vendors, key=lambda h: h.start)))
+    return Entities(techs, sorted(vendors, key=lambda h: h.start), slugs, names)
+
+
+def hit_technologies(hit: Hit, gaz: Gazetteer) -> list[str]:
+    """Technologies a tech or vendor hit stands for in its sentence."""
+    if hit.kind == "tech":
+        return [hit.key]
+    if hit.technology:
+        return [hit.technology]
+    return list(gaz.vendor_implies.get(hit.key, []))

@@ -1,0 +1,195 @@
+"""Events: which agency uses, acquires, pilots, proposes, ends, bans or rejects which technology, from which
+vendor, with the sentence that says so."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extractors.tagging.actions import PRECEDENCE, classify, fronted_clause_end, segments
+from extractors.tagging.agencies import Agency
+from extractors.tagging.entities import Entities, hit_technologies
+from extractors.tagging.gazetteer import Gazetteer
+from extractors.tagging.references import (council_for_place, explicit_agencies, operator_for_place,
+                                           referenced_agencies)
+from extractors.tagging.spans import DocFacts, Hit, Sentence
+
+
+@dataclass
+class Claim:
+    """One clause's statement about an (agency, technology) pair."""
+
+    sentence: int
+    action: str
+    explicit_cue: bool
+    named_agency: bool
+    named_tech: bool
+    vendors: list[Hit] = field(default_factory=list)
+
+
+@dataclass
+class EventDraft:
+    """The decided event for one (agency, technology) pair."""
+
+    agency: Agency
+    technology: str
+    action: str
+    vendor: str | None
+    sentence: Sentence
+    confidence: float
+
+
+@dataclass
+class _Clause:
+    start: int
+    end: int
+    text: str
+    cue_text: str
+
+
+def _clauses(sent: Sentence) -> list[_Clause]:
+    """Clauses of a sentence; a fronted time clause keeps its entities but loses its cues."""
+    fronted = fronted_clause_end(sent.text)
+    out = [_Clause(sent.start, sent.start + fronted, sent.text[:fronted], "")] if fronted else []
+    for seg in segments(sent.text[fronted:]):
+        start = sent.start + fronted + seg.start
+        out.append(_Clause(start, start + len(seg.text), seg.text, seg.text))
+    return out
+
+
+def _in(hits: list[Hit], start: int, end: int) -> list[Hit]:
+    return [h for h in hits if start <= h.start < end]
+
+
+class _SentenceReader:
+    """Walks the clauses of one sentence, carrying agencies and technologies forward between clauses."""
+
+    def __init__(self, doc: _DocContext, idx: int) -> None:
+        self.doc, self.idx = doc, idx
+        self.agencies: list[Agency] = []
+        self.techs: list[str] = []
+        self.named_agency = self.named_tech = False
+
+    def read(self) -> None:
+        sent = self.doc.facts.sentences[self.idx]
+        for clause in _clauses(sent):
+            self._clause(clause)
+
+    def _clause(self, c: _Clause) -> None:
+        d = self.doc
+        named = explicit_agencies(d.agencies, c.start, c.end, d.facts.text)
+        refs = [] if named else referenced_agencies(d.agencies, c.text, c.start, d.home)
+        if named or refs:
+            self.agencies, self.named_agency = named or refs, bool(named)
+        hits = _in(d.ents.tech_hits, c.start, c.end) + _in(d.ents.vendor_hits, c.start, c.end)
+        techs = list(dict.fromkeys(t for h in hits for t in hit_technologies(h, d.gaz)))
+        if not techs:
+            techs = d.fallback_techs(_in(d.ents.vendor_hits, c.start, c.end))
+            named_tech = False
+        else:
+            named_tech = True
+        if techs:
+            self.techs, self.named_tech = techs, named_tech
+        if not c.cue_text or not self.agencies or not self.techs:
+            return
+        verdict = classify(c.cue_text, d.year)
+        if verdict is None:
+            return
+        vendors = _in(d.ents.vendor_hits, c.start, c.end) or _in(d.ents.vendor_hits, *d.sentence_span(self.idx))
+        for agency in self.agencies:
+            for tech in self.techs:
+                d.claim(agency, tech, Claim(self.idx, verdict[0], verdict[1], self.named_agency,
+                                            self.named_tech, vendors))
+
+
+class _DocContext:
+    def __init__(self, facts: DocFacts, gaz: Gazetteer, agencies: list[Agency], ents: Entities,
+                 home: str, year: int | None) -> None:
+        self.facts, self.gaz, self.agencies, self.ents = facts, gaz, agencies, ents
+        self.home, self.year = home, year
+        self.claims: dict[tuple[str, str], list[Claim]] = {}
+        self.by_key = {a.key: a for a in agencies}
+
+    def sentence_span(self, idx: int) -> tuple[int, int]:
+        s = self.facts.sentences[idx]
+        return s.start, s.end
+
+    def fallback_techs(self, vendor_hits: list[Hit]) -> list[str]:
+        """A clause naming no technology: the article's only technology, or the only one its vendor sells."""
+        if len(self.ents.technologies) == 1:
+            return list(self.ents.technologies)
+        for v in vendor_hits:
+            techs = [t for t in self.gaz.vendor_techs.get(v.key, []) if t in self.ents.technologies]
+            if len(techs) == 1:
+                return techs
+        return []
+
+    def claim(self, agency: Agency, tech: str, c: Claim) -> None:
+        """Record a claim, moving it from a council to the agency that operates the technology."""
+        if agency.kind == "oversight":
+            return
+        if agency.kind == "legislative":
+            operator = operator_for_place(self.agencies, agency.place)
+            if c.action in ("bans", "rejects"):
+                self.claims.setdefault((agency.key, tech), []).append(c)
+                if c.action == "rejects" and operator:
+                    proposal = Claim(c.sentence, "proposes", True, False, c.named_tech, c.vendors)
+                    self.claims.setdefault((operator.key, tech), []).append(proposal)
+                return
+            if operator is None:
+                return
+            agency = operator
+        elif c.action in ("bans",) and council_for_place(self.agencies, agency.place):
+            agency = council_for_place(self.agencies, agency.place) or agency
+        self.claims.setdefault((agency.key, tech), []).append(c)
+
+
+def extract_events(facts: DocFacts, gaz: Gazetteer, agencies: list[Agency], ents: Entities,
+                   home: str, year: int | None) -> list[EventDraft]:
+    """One event per (agency, technology) the article says something happens to."""
+    if not ents.technologies or not agencies:
+        return []
+    ctx = _DocContext(facts, gaz, agencies, ents, home, year)
+    for idx, sent in enumerate(facts.sentences):
+        if not sent.is_title:
+            _SentenceReader(ctx, idx).read()
+    drafts = [_decide(ctx, key, claims) for key, claims in ctx.claims.items()]
+    return sorted(drafts, key=lambda d: (d.sentence.start, d.agency.name, d.technology))
+
+
+def _decide(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> EventDraft:
+    """The news action: the first sentence saying more than 'uses', the most decisive cue in it."""
+    by_sentence: dict[int, list[Claim]] = {}
+    for c in claims:
+        by_sentence.setdefault(c.sentence, []).append(c)
+    chosen = claims[0]
+    for idx in sorted(by_sentence):
+        best = min(by_sentence[idx], key=lambda c: PRECEDENCE.index(c.action))
+        if best.action != "uses":
+            chosen = best
+            break
+    vendor = _vendor_for(ctx, key[1], [chosen, *claims])
+    conf = 0.45 + 0.2 * chosen.named_agency + 0.15 * chosen.explicit_cue + 0.15 * chosen.named_tech
+    return EventDraft(ctx.by_key[key[0]], key[1], chosen.action, vendor,
+                      ctx.facts.sentences[chosen.sentence], round(min(conf, 0.95), 2))
+
+
+def _vendor_for(ctx: _DocContext, tech: str, claims: list[Claim]) -> str | None:
+    """The vendor tied to an event: product of that technology, then a maker of it, in its sentences."""
+    for rank in (_sells_product, _implies, _sells):
+        for c in claims:
+            for v in c.vendors:
+                if rank(ctx.gaz, v, tech):
+                    return v.key
+    return None
+
+
+def _sells_product(gaz: Gazetteer, v: Hit, tech: str) -> bool:
+    return v.technology == tech
+
+
+def _implies(gaz: Gazetteer, v: Hit, tech: str) -> bool:
+    return v.technology is None and tech in gaz.vendor_implies.get(v.key, [])
+
+
+def _sells(gaz: Gazetteer, v: Hit, tech: str) -> bool:
+    return v.technology is None and tech in gaz.vendor_techs.get(v.key, [])

