@@ -20,5 +20,7 @@ def prepare_environment() -> None:
     """Set offline-safe defaults (explicit environment values win) and a per-project PREFECT_HOME."""
     for key, value in _DEFAULTS.items():
         os.environ.setdefault(key, value)
-    home = Path(os.environ.get("OVERSIGHT_HOME", ".oversight"))
-    os.environ.setdefault("PREFECT_HOME", str((home / "prefect").resolve()))
+    if "PREFECT_HOME" not in os.environ:
+        prefect_home = Path(os.environ.get("OVERSIGHT_HOME", ".oversight")) / "prefect"
+        prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect warns, and falls back, when it is missing
+        os.environ["PREFECT_HOME"] = str(prefect_home.resolve())
