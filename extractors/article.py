@@ -24,8 +24,9 @@ EXTRACTORS = ("chain", "trafilatura", "readability", "newspaper3k")
 MIN_WORDS = 50
 # Measured on the extraction benchmark: readability's text wins when it is over twice as long.
 READABILITY_RATIO = 2.0
-# htmldate's fast mode: page metadata and markup only, no guessing from the free text.
-DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True}
+# htmldate fast mode: page metadata and markup, no guessing from free text; the URL only after
+# the header and JSON-LD, so an explicit publish date beats a date in the path.
+DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True, "deferred_url_extractor": True}
 _PAYWALL = re.compile(r"subscribe (now )?to (continue|keep) reading|this (article|content) is (only )?"
                       r"(available|reserved) (to|for) (subscribers|members)|already a subscriber\?", re.I)
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "br", "section",
@@ -104,7 +105,8 @@ def _readability_text(html: str) -> str:
     """readability-lxml's article HTML as plain text, one line per block."""
     try:
         summary = ReadabilityDocument(html).summary(html_partial=True)
-        tree = lxml.html.fragment_fromstring(summary, create_parent="div")
+        # document_fromstring, not fragment_fromstring: the latter asserts on odd summaries
+        tree = lxml.html.document_fromstring(f"<html><body>{summary}</body></html>").body
     except (Unparseable, ParserError, LxmlError, ValueError) as exc:
         log.debug("readability failed: %s", exc)
         return ""

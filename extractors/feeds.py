@@ -103,8 +103,11 @@ def _entry(feed_url: str, link: str, title: str, summary: str, published: dateti
 
 
 def _clean(text: str) -> str:
-    """Feed titles and summaries as plain text: tags dropped, entities decoded, spaces collapsed."""
-    return _SPACE.sub(" ", htmllib.unescape(_TAG.sub(" ", text or ""))).strip()
+    """Feed titles and summaries as plain text: tags dropped, entities decoded, spaces collapsed.
+
+    Tags are dropped again after decoding because feeds often escape their HTML twice.
+    """
+    return _SPACE.sub(" ", _TAG.sub(" ", htmllib.unescape(_TAG.sub(" ", text or "")))).strip()
 
 
 def _struct_to_datetime(value: struct_time | None) -> datetime | None:
@@ -155,7 +158,7 @@ def _iso_datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def discover_feeds(html: str, page_url: str) -> list[str]:

@@ -142,9 +142,9 @@ class Fetcher:
                 return await self._finish(url, current, response, kind, permanent)
             finally:
                 await response.aclose()
-        stop = _Stop("too_many_redirects", f"more than {MAX_REDIRECTS} redirects (last: {current})")
-        stop.final_url = current
-        raise stop
+        too_many = _Stop("too_many_redirects", f"more than {MAX_REDIRECTS} redirects (last: {current})")
+        too_many.final_url = current
+        raise too_many
 
     async def _check(self, url: str, kind: str) -> tuple[str, list[str]]:
         """Scheme, robots.txt and address checks for one hop; returns the host and its addresses."""

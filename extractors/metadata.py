@@ -16,7 +16,8 @@ _JUNK_AUTHOR = re.compile(
     re.I,
 )
 _BY = re.compile(r"^\s*(by|from|written by)\s+", re.I)
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||,| and | & )\s*", re.I)
+_BYLINE_SPLIT = re.compile(r"\s*[;|,]\s*")
+_NAMES_SPLIT = re.compile(r"\s+(?:and|&)\s+", re.I)
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?=[/._-]|$)")
 _CANONICAL_TAG = re.compile(r"<link\b[^>]*\brel\s*=\s*[\"']?canonical\b[^>]*>", re.I)
 _OG_URL_TAG = re.compile(r"<meta\b[^>]*\bproperty\s*=\s*[\"']?og:url\b[^>]*>", re.I)
@@ -29,15 +30,18 @@ def clean_authors(raw: list[str]) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
     for item in raw:
-        for part in _AUTHOR_SPLIT.split(_BY.sub("", item or "")):
-            name = " ".join(_BY.sub("", part).split()).strip(" .,-–—")
-            words = name.split()
-            if not words or len(words) > MAX_AUTHOR_WORDS or _JUNK_AUTHOR.search(name):
+        for chunk in _BYLINE_SPLIT.split(_BY.sub("", item or "")):
+            parts = _NAMES_SPLIT.split(chunk)
+            # "Jane Doe and John Roe" is two names; a sentence with an "and" in it is none.
+            if any(len(part.split()) > MAX_AUTHOR_WORDS for part in parts):
                 continue
-            if not any(c.isalpha() for c in name) or name.lower() in seen:
-                continue
-            seen.add(name.lower())
-            names.append(name)
+            for part in parts:
+                name = " ".join(_BY.sub("", part).split()).strip(" .,-–—")
+                if not name or _JUNK_AUTHOR.search(name) or not any(c.isalpha() for c in name):
+                    continue
+                if name.lower() not in seen:
+                    seen.add(name.lower())
+                    names.append(name)
     return names
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
 from lxml import etree
+
+_BARE_AMPERSAND = re.compile(rb"&(?!#?\w+;)")
 
 
 class OPMLError(ValueError):
@@ -31,7 +34,8 @@ def read_opml(path_or_bytes: str | Path | bytes) -> list[FeedSource]:
         data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
     except OSError as exc:
         raise OPMLError(f"cannot read OPML file {name}: {exc}") from exc
-    # recover=True: hand-edited OPML often has a bare "&" in a title; entities never resolved.
+    # Hand-edited OPML often has a bare "&" in a title: escape it rather than lose it.
+    data = _BARE_AMPERSAND.sub(b"&amp;", data)
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)

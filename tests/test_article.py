@@ -1,0 +1,130 @@
+"""Article extraction from saved pages: every extractor, metadata cleaning, dates, language, no_text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractors.article import EXTRACTORS, extract_page, text_status
+from extractors.metadata import canonical_link, choose_published, clean_authors, url_date
+
+DATA = Path(__file__).parent / "data" / "ingest"
+URL = "https://gazette.example/news/riverside-deputies?utm_source=rss"
+
+
+def page(name: str) -> str:
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("extractor", EXTRACTORS)
+def test_every_extractor_reads_the_article(extractor: str) -> None:
+    result = extract_page(page("article_en.html"), URL, extractor=extractor)
+    assert result.status == "ok"
+    assert result.title == "Riverside County deputies to test facial recognition app"
+    assert "six-month pilot of a facial recognition app" in result.text
+    assert "independent review before any expansion" in result.text
+    assert "Privacy" not in result.text and "County budget passes" not in result.text
+    assert result.authors == ["Dana Whitfield"]
+    assert result.published is not None and result.published.date().isoformat() == "2026-11-18"
+    assert result.language == "en"
+    assert result.top_image == "https://gazette.example/img/deputy-phone.jpg"
+    assert result.canonical_url == "https://gazette.example/news/2026/11/18/riverside-deputies-facial-recognition"
+    assert result.extractor.split(":")[0] == extractor
+
+
+def test_unknown_extractor_is_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="newspaper3k"):
+        extract_page("<html></html>", URL, extractor="goose")
+
+
+def test_non_english_page_gets_its_language() -> None:
+    result = extract_page(page("article_es.html"), "https://diario.example/nota")
+    assert result.language == "es" and result.status == "ok"
+
+
+def test_paywall_stub_is_no_text() -> None:
+    result = extract_page(page("paywall.html"), "https://paper.example/2020/01/05/story")
+    assert result.status == "no_text"
+    # The page's own metadata date wins over the one in the URL.
+    assert result.published == datetime(2026, 11, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html></html>", "<html><body><p>Too short.</p></body></html>",
+                                  "\x00\x01 not html at all", "<<<>>>"])
+def test_empty_or_junk_pages_are_no_text_not_errors(html: str) -> None:
+    for extractor in EXTRACTORS:
+        result = extract_page(html, URL, extractor=extractor)
+        assert result.status == "no_text"
+
+
+def test_feed_date_when_the_page_has_none() -> None:
+    html = page("article_es.html")
+    feed_date = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)
+    assert extract_page(html, "https://diario.example/nota", feed_published=feed_date).published == feed_date
+
+
+def test_url_date_as_last_resort() -> None:
+    result = extract_page(page("article_es.html"), "https://diario.example/2025/07/09/nota")
+    assert result.published == datetime(2025, 7, 9, tzinfo=UTC)
+
+
+def test_choose_published_order() -> None:
+    day = datetime(2026, 11, 18, tzinfo=UTC)
+    same_day_feed = datetime(2026, 11, 18, 17, 30, tzinfo=UTC)
+    other_feed = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    assert choose_published(day, same_day_feed, "") == same_day_feed  # same fact, with a time of day
+    assert choose_published(day, other_feed, "") == day
+    assert choose_published(None, other_feed, "https://x.example/2020/01/02/a") == other_feed
+    assert choose_published(None, None, "https://x.example/2020/01/02/a") == datetime(2020, 1, 2, tzinfo=UTC)
+    assert choose_published(None, None, "https://x.example/a") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("https://x.example/2019/11/05/story", (2019, 11, 5)), ("https://x.example/news/2019-11-05-story", (2019, 11, 5)),
+     ("https://x.example/20191105/story", (2019, 11, 5)), ("https://x.example/2019/13/45/story", None),
+     ("https://x.example/story-12345678", None)],
+)
+def test_url_date(url: str, expected: tuple[int, int, int] | None) -> None:
+    found = url_date(url)
+    assert (found.timetuple()[:3] if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(["Reporter For Nbc News"], []),
+     (["Dana Whitfield, Reporter For Nbc News"], ["Dana Whitfield"]),
+     (["By Jane Doe and John Roe"], ["Jane Doe", "John Roe"]),
+     (["https://www.facebook.com/janedoe", "@janedoe", "Jane Doe"], ["Jane Doe"]),
+     (["Jane Doe; jane doe", "Staff Writer", "Associated Press Staff"], ["Jane Doe"]),
+     (["Maria Peña | Senior Correspondent"], ["Maria Peña"]),
+     (["The Editorial Board"], []),
+     (["A very long string that is clearly a sentence and not a name"], [])],
+)
+def test_clean_authors(raw: list[str], expected: list[str]) -> None:
+    assert clean_authors(raw) == expected
+
+
+def test_canonical_link_forms() -> None:
+    base = "https://site.example/a/b"
+    assert canonical_link('<link href="/c" rel="canonical">', base) == "https://site.example/c"
+    assert canonical_link("<link rel=canonical href=https://other.example/x>", base) == "https://other.example/x"
+    assert canonical_link('<meta property="og:url" content="https://site.example/og">', base) == "https://site.example/og"
+    assert canonical_link("<link rel='stylesheet' href='/s.css'>", base) is None
+
+
+def test_text_status_threshold() -> None:
+    assert text_status("word " * 49) == "no_text"
+    assert text_status("word " * 60) == "ok"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=300) | st.builds(lambda a, b: f"<html><body><p>{a}</p><div>{b}</div></body></html>",
+                                          st.text(max_size=200), st.text(max_size=200)))
+def test_extract_page_never_raises(html: str) -> None:
+    result = extract_page(html, URL)
+    assert result.status in ("ok", "no_text")
