@@ -20,16 +20,17 @@ _CUES: dict[str, str] = {
             r"\bshelv|\bpulled them\b|\btak(e|en|es|ing) [\w\s-]{0,30}\boff\b|\bscrap|\bphas(e|ed|ing) out\b|"
             r"\bcut(s|ting)? ties\b|\bdrop(s|ped|ping)?\b|\babandon|\bnot renew|\bwon't renew|\bexpire|"
             r"\blapse|\bsuspend|\bhalt|\bshut(s|ting)? down\b|\bshutdown\b|\bswitch(ed|es)? off\b|"
-            r"\breturned\b|\bgrounded\b|\bpaused\b|\bdismantl|\bno longer\b|\bon hold\b|\bquit\b|\bretir",
+            r"\breturned\b|\bgrounded\b|\bpaused\b|\bdismantl|\bno longer\b|\bon hold\b|\bquit\b",
     "pilots": r"\bpilot|\btrial\b|\btryout\b|\btry out\b|\btest(s|ed|ing)?\b|\bevaluat|\bfree (year|month)|"
               r"\bdemonstration\b|\bday lease\b|\btrial period\b",
     "proposes": r"\bpropos|\bwants? to\b|\bplans? to\b|\bplanning\b|\basking for\b|\basked\b[\w\s]{0,30}\bfor\b|"
-                r"\brequest|\bseek(s|ing)?\b|\bsought\b|\bconsider|\bbudget request\b|\btabled?\b|"
+                r"(?<!records )\brequest|\bseek(s|ing)?\b|\bsought\b|\bconsidering\b|\b(will|to) consider\b|\bbudget request\b|\btabled?\b|"
                 r"\bmade the case\b|\bpitch(ed|es|ing)?\b|\bhopes? to\b|\bwould (buy|purchase|add|install|acquire)\b",
     "acquires": r"\bpurchas|\bbought\b|\bbuy(s|ing)?\b|\bacquir|\bcontract\b|\bagreement\b|\bdeal\b|\bapprov|"
-                r"\baccept|\bdonat|\binstall|\bdeploy|\broll(ed|ing|s)? out\b|\brollout\b|\blaunch|"
+                r"\baccept|\bdonat|\binstall|\bdeploy|\broll(ed|ing|s)? out\b|\brollout\b|"
                 r"\bsign(ed|s|ing)? (up|on)\b|\bpartner|\bjoin(s|ed|ing)?\b|\badds?\b|\badded\b|\badding\b|"
-                r"\bexpand|\border(s|ed)?\b|\baward|\bgo(es)? live\b|\bwent live\b|\bnew\b|\bbuilt\b|\bobtain|"
+                r"\blaunch(ed|es|ing)? (a|an|the|its|their) (new )?(program|pilot|system|service|initiative)\b|"
+                r"\border(s|ed)?\b|\baward|\bgo(es)? live\b|\bwent live\b|\bnew\b|\bbuilt\b|\bobtain|"
                 r"\bgrant\b|\bswitch(ing)? to\b|\breplace|\bupgrad|\bupdate|\bprocure|\bgave\b",
     "uses": r"\buse[sd]?\b|\busing\b|\brel(y|ies|ied) on\b|\boperat|\bruns?\b|\brunning\b|\bcontinues\b|"
             r"\balready\b|\bin use\b|\bemploy|\butiliz|\bowned\b|\bhas had\b|\bwork(s|ed)? with\b",
@@ -42,6 +43,7 @@ _PROPOSAL_NEAR = re.compile(r"\b(propos|agreement|item|vote|request|plan|purchas
 _FRONTED = re.compile(r"^[^,]{0,80}?\b(after|since|before|when|until)\b[^,]{0,120},\s*", re.I)
 _SPLIT = re.compile(r";|:|\s[\u2014\u2013]\s|\s--\s|,?\s+\b(?:but|then|while|whereas|which|that|because|"
                     r"although|though|when|after|before|until|unless)\b\s+", re.I)
+_NAMES = re.compile(r"(\w[\s,]+)([A-Z][a-z]+)")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
@@ -78,6 +80,7 @@ def classify(text: str, published_year: int | None) -> tuple[str, bool] | None:
 
     explicit is False when no cue matched and "uses" is only the default."""
     found: list[str] = []
+    text = _NAMES.sub(lambda m: m.group(1) + "_" * len(m.group(2)), text)  # "Commissioner Danielle Outlaw"
     for action in PRECEDENCE:
         for m in _CUE_RE[action].finditer(text):
             if _MODAL.search(text[:m.start()]):

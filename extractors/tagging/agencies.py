@@ -35,14 +35,14 @@ class Agency:
 
 
 def place_of(name: str) -> str:
-    """The jurisdiction part of an agency name, as a place key."""
+    """The jurisdiction part of an agency name, as a place key ("Culver City City Council" -> culver city)."""
     words = name.replace("\u2019", "'").split()
     for i, w in enumerate(words):
-        nxt = words[i + 1] if i + 1 < len(words) else ""
-        if w in _ROLE_START or (w in ("City", "Town", "Village", "State") and nxt in _CITY_ROLE | {"Police", "Patrol"}):
-            return name_key(" ".join(words[:i]))
-        if w == "Department" or w.startswith("Department"):
-            break
+        if w in _ROLE_START or (w == "State" and i + 1 < len(words) and words[i + 1] in ("Police", "Patrol")):
+            place = words[:i]
+            if w in _CITY_ROLE - {"Police"} and len(place) > 1 and place[-1] in ("City", "Town", "Village"):
+                place = place[:-1]
+            return name_key(" ".join(place))
     return ""
 
 

@@ -81,11 +81,13 @@ def _joins(tok: Token, run: list[Token], nxt: Token) -> bool:
         return _namey(nxt) and run[-1].text not in HEADS  # "Police Department's Deering District"
     if text == "-" and not tok.whitespace_ and not run[-1].whitespace_:
         return _namey(nxt)
-    if text in CONNECT:
-        if text == "the":
-            return run[-1].text == "of" and _namey(nxt)
-        heads_before = {t.text for t in run} & OF_HEADS
-        return bool(heads_before) and (_namey(nxt) or nxt.text == "the")
+    words = {t.text for t in run}
+    if text == "of":
+        return run[-1].text in OF_HEADS and (_namey(nxt) or nxt.text == "the")
+    if text == "the":
+        return run[-1].text == "of" and _namey(nxt)
+    if text in ("and", "&"):
+        return "of" in words and _namey(nxt)  # "Board of Estimate and Apportionment"
     return False
 
 

@@ -9,8 +9,12 @@ from extractors.tagging.actions import PRECEDENCE, classify, fronted_clause_end,
 from extractors.tagging.agencies import Agency
 from extractors.tagging.entities import Entities, hit_technologies
 from extractors.tagging.gazetteer import Gazetteer
-from extractors.tagging.references import (council_for_place, explicit_agencies, operator_for_place,
-                                           referenced_agencies)
+from extractors.tagging.references import (
+    council_for_place,
+    explicit_agencies,
+    operator_for_place,
+    referenced_agencies,
+)
 from extractors.tagging.spans import DocFacts, Hit, Sentence
 
 
@@ -68,10 +72,14 @@ class _SentenceReader:
         self.agencies: list[Agency] = []
         self.techs: list[str] = []
         self.named_agency = self.named_tech = False
+        self.cue_from = 0
 
     def read(self) -> None:
         sent = self.doc.facts.sentences[self.idx]
-        for clause in _clauses(sent):
+        clauses = _clauses(sent)
+        # Vendors in a fronted time clause belong to the background, not to this sentence's news.
+        self.cue_from = next((c.start for c in clauses if c.cue_text), sent.start)
+        for clause in clauses:
             self._clause(clause)
 
     def _clause(self, c: _Clause) -> None:
@@ -82,8 +90,12 @@ class _SentenceReader:
             self.agencies, self.named_agency = named or refs, bool(named)
         hits = _in(d.ents.tech_hits, c.start, c.end) + _in(d.ents.vendor_hits, c.start, c.end)
         techs = list(dict.fromkeys(t for h in hits for t in hit_technologies(h, d.gaz)))
-        if not techs:
+        if not techs and not self.techs:
+            # Carrying the article's technology over to a clause that names none is only safe for the
+            # police and sheriffs the story is about, not for a prosecutor or funder in passing.
             techs = d.fallback_techs(_in(d.ents.vendor_hits, c.start, c.end))
+            if not any(a.kind in ("police", "sheriff", "legislative") for a in (named or refs or self.agencies)):
+                techs = []
             named_tech = False
         else:
             named_tech = True
@@ -94,7 +106,10 @@ class _SentenceReader:
         verdict = classify(c.cue_text, d.year)
         if verdict is None:
             return
-        vendors = _in(d.ents.vendor_hits, c.start, c.end) or _in(d.ents.vendor_hits, *d.sentence_span(self.idx))
+        cue_start = c.start if c.cue_text else c.end
+        sent_start, sent_end = d.sentence_span(self.idx)
+        vendors = _in(d.ents.vendor_hits, c.start, c.end) or _in(d.ents.vendor_hits, max(cue_start, self.cue_from),
+                                                                 sent_end)
         for agency in self.agencies:
             for tech in self.techs:
                 d.claim(agency, tech, Claim(self.idx, verdict[0], verdict[1], self.named_agency,
@@ -138,8 +153,12 @@ class _DocContext:
             if operator is None:
                 return
             agency = operator
-        elif c.action in ("bans",) and council_for_place(self.agencies, agency.place):
-            agency = council_for_place(self.agencies, agency.place) or agency
+        elif c.action in ("bans", "rejects"):
+            # Police do not ban or reject; the body that does is the jurisdiction's council, if named.
+            council = council_for_place(self.agencies, agency.place)
+            if council is None:
+                return
+            agency = council
         self.claims.setdefault((agency.key, tech), []).append(c)
 
 
@@ -167,20 +186,26 @@ def _decide(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> Even
         if best.action != "uses":
             chosen = best
             break
-    vendor = _vendor_for(ctx, key[1], [chosen, *claims])
+    vendor = _vendor_for(ctx, key, [chosen, *claims])
     conf = 0.45 + 0.2 * chosen.named_agency + 0.15 * chosen.explicit_cue + 0.15 * chosen.named_tech
     return EventDraft(ctx.by_key[key[0]], key[1], chosen.action, vendor,
                       ctx.facts.sentences[chosen.sentence], round(min(conf, 0.95), 2))
 
 
-def _vendor_for(ctx: _DocContext, tech: str, claims: list[Claim]) -> str | None:
-    """The vendor tied to an event: product of that technology, then a maker of it, in its sentences."""
+def _vendor_for(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> str | None:
+    """The vendor tied to an event: product of that technology, then a maker of it, in its sentences;
+    for the article's main agency, else the one company in the article that stands for the technology."""
+    tech = key[1]
     for rank in (_sells_product, _implies, _sells):
         for c in claims:
             for v in c.vendors:
                 if rank(ctx.gaz, v, tech):
                     return v.key
-    return None
+    main = next((a for a in ctx.agencies if a.kind in ("police", "sheriff")), None)
+    if main is None or main.key != key[0]:
+        return None
+    makers = {v.key for v in ctx.ents.vendor_hits if _sells_product(ctx.gaz, v, tech) or _implies(ctx.gaz, v, tech)}
+    return makers.pop() if len(makers) == 1 else None
 
 
 def _sells_product(gaz: Gazetteer, v: Hit, tech: str) -> bool:

@@ -9,9 +9,12 @@ from extractors.tagging.agencies import Agency
 
 _POLICE_REF = re.compile(
     r"\b(the (police )?department|the agency|the sheriff'?s'? (office|department)|the sheriff\b|deputies|"
-    r"troopers|the state police|state police|the force|the bureau|police|(Police |Deputy |Assistant )?"
-    r"(Chief|Commissioner|Sheriff|Undersheriff|Commander|Cmdr\.|Lt\.|Sgt\.|Capt\.) [A-Z]\w+|"
-    r"Police Chief|Police Commissioner|department officials|police officials)\b")
+    r"troopers|the state police|the force|(the|city|local|county|state) police|police (said|say|says|will|"
+    r"would|have|has|had|are|were|plan|plans|want|wants|began|use|used|can|officials)|department officials)\b",
+    re.I)
+# People's titles refer to their agency ("Chief Ron Lantz said ...").
+_TITLE_REF = re.compile(r"\b((Police |Deputy |Assistant )?(Chief|Commissioner|Sheriff|Undersheriff|Commander|"
+                        r"Cmdr\.|Lt\.|Sgt\.|Capt\.) [A-Z]\w+|Police Chief|Police Commissioner)\b")
 _CITY_REF = re.compile(r"\b(the city|city officials|city leaders|city government|city hall|the town|"
                        r"town officials|the village|the county|county officials)\b", re.I)
 _COUNCIL_REF = re.compile(r"\b(the council|council members|councilmembers|the commission|commissioners|"
@@ -58,7 +61,7 @@ def council_for_place(agencies: list[Agency], place: str) -> Agency | None:
 def referenced_agencies(agencies: list[Agency], clause: str, pos: int, home: str) -> list[Agency]:
     """Agencies a clause refers to without naming them; pos is the clause's offset in the article."""
     out: list[Agency] = []
-    if _POLICE_REF.search(clause):
+    if _POLICE_REF.search(clause) or _TITLE_REF.search(clause):
         sheriff = re.search(r"sheriff|deput", clause, re.I)
         found = _latest(agencies, pos, ("sheriff",) if sheriff else ("police", "sheriff"))
         out.extend([found] if found else [])
