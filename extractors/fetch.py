@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from extractors.httpbody import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, decode_text, read_capped
-from extractors.netsafety import AddressPolicy, resolve
+from extractors.netsafety import AddressPolicy, IPAddress, PinnedBackend, PinnedTransport, resolve
 from extractors.robots import RobotsCache
 from schemas.settings import Settings
 
@@ -77,13 +76,15 @@ class Fetcher:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._policy = AddressPolicy.from_settings(settings.allow_private_networks, settings.allowed_networks)
+        self._pins = PinnedBackend()
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout, pool=None),
             follow_redirects=False,  # redirects are followed by hand, to re-check every hop's address
             trust_env=False,  # an environment proxy would hide the real address from the checks
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            limits=httpx.Limits(max_connections=settings.fetch_concurrency),
+            transport=PinnedTransport(self._pins, httpx.Limits(max_connections=settings.fetch_concurrency)),
         )
+        self._resolved: dict[str, list[IPAddress]] = {}
         self._slots = asyncio.Semaphore(settings.fetch_concurrency)
         self._host_locks: dict[str, asyncio.Lock] = {}
         self._host_next: dict[str, float] = {}
@@ -127,8 +128,8 @@ class Fetcher:
         all_permanent = True
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                host, addresses = await self._check(current, kind)
-                response = await self._send_with_retries(current, host, addresses, headers)
+                host = await self._check(current, kind)
+                response = await self._send_with_retries(current, host, headers)
             except _Stop as stop:
                 stop.final_url = current
                 raise
@@ -146,8 +147,8 @@ class Fetcher:
         too_many.final_url = current
         raise too_many
 
-    async def _check(self, url: str, kind: str) -> tuple[str, list[str]]:
-        """Scheme, robots.txt and address checks for one hop; returns the host and its addresses."""
+    async def _check(self, url: str, kind: str) -> str:
+        """Scheme, address and robots.txt checks for one hop; returns the host, now pinned to a checked address."""
         parts = urlsplit(url)
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -156,14 +157,11 @@ class Fetcher:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _Stop("bad_url", f"only absolute http(s) URLs are fetched, not {url!r}")
         host = parts.hostname
-        try:
-            addresses = await resolve(host, port, self._settings.connect_timeout)
-        except (OSError, TimeoutError) as exc:
-            raise _Stop("network_error", f"could not resolve host {host} ({exc}); check the network "
-                        "connection and the URL") from exc
+        addresses = await self._resolve(host, port)
         refusal = self._policy.refusal(host, addresses)
         if refusal is not None:
             raise _Stop("blocked_private", refusal)
+        self._pins.pin(host, str(addresses[0]))
         if self._settings.respect_robots and kind != "robots":
             allowed, problem = await self._robots.allowed(url)
             if problem is not None:
@@ -171,15 +169,25 @@ class Fetcher:
             if not allowed:
                 raise _Stop("blocked_robots", "disallowed by the site's robots.txt "
                             "(set OVERSIGHT_RESPECT_ROBOTS=false only for sites you have permission to crawl)")
-        return host, [str(a) for a in addresses]
+        return host
 
-    async def _send_with_retries(self, url: str, host: str, addresses: Sequence[str],
-                                 headers: dict[str, str]) -> httpx.Response:
+    async def _resolve(self, host: str, port: int) -> list[IPAddress]:
+        """Resolve once per fetcher (one run): hosts repeat across a batch, answers rarely change."""
+        key = f"{host}:{port}"
+        if key not in self._resolved:
+            try:
+                self._resolved[key] = await resolve(host, port, self._settings.connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise _Stop("network_error", f"could not resolve host {host} ({exc}); check the network "
+                            "connection and the URL") from exc
+        return self._resolved[key]
+
+    async def _send_with_retries(self, url: str, host: str, headers: dict[str, str]) -> httpx.Response:
         attempts = self._settings.max_retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await self._send(url, host, addresses[0], headers)
+                response = await self._send(url, host, headers)
             except _Stop as stop:
                 if last or stop.outcome not in ("timeout", "network_error"):
                     raise
@@ -196,13 +204,10 @@ class Fetcher:
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def _send(self, url: str, host: str, address: str, headers: dict[str, str]) -> httpx.Response:
-        """One request, pinned to the checked address so DNS cannot change between check and connect."""
+    async def _send(self, url: str, host: str, headers: dict[str, str]) -> httpx.Response:
+        """One request; the transport connects only to the address checked for `host`."""
         await self._wait_turn(host)
-        target = httpx.URL(url)
-        pinned = target.copy_with(host=address)
-        request = self._client.build_request("GET", pinned, headers={**headers, "Host": target.netloc.decode()},
-                                             extensions={"sni_hostname": host})
+        request = self._client.build_request("GET", url, headers=headers)
         try:
             async with self._slots, asyncio.timeout(self._hop_deadline):
                 return await self._client.send(request, stream=True)

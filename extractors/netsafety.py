@@ -7,6 +7,10 @@ import ipaddress
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import httpcore
+import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -89,3 +93,53 @@ async def resolve(host: str, port: int, timeout: float) -> list[IPAddress]:
     if not addresses:
         raise OSError(f"no addresses for {host}")
     return addresses
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Connects a host only to the address the fetcher checked for it, never re-resolving.
+
+    Resolving once, checking, then connecting to that same address closes the DNS
+    rebinding gap (a name that answers "public" to the check and "private" to the
+    connect). TLS still verifies the certificate against the host name, and the
+    connection pool stays keyed by host name, so two sites on one CDN address never
+    share a TLS connection.
+    """
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._pins: dict[str, str] = {}
+
+    def pin(self, host: str, address: str) -> None:
+        self._pins[host.strip("[]").lower()] = address
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        address = self._pins.get(host.strip("[]").lower())
+        if address is None:
+            raise httpcore.ConnectError(f"refusing to connect to {host}: its address was not checked")
+        return await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
+                                             socket_options=socket_options)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are never fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with its connection pool built on a PinnedBackend."""
+
+    def __init__(self, backend: PinnedBackend, limits: httpx.Limits) -> None:
+        super().__init__(trust_env=False, limits=limits)
+        # httpx (pinned to 0.28.x) takes no network backend argument; its pool is rebuilt
+        # with the same settings plus ours. Proxies are never used (trust_env=False).
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )

@@ -292,3 +292,29 @@ def test_global_concurrency_limit(http_server: HTTPTestServer) -> None:
     started = time.monotonic()
     assert all(r.ok for r in asyncio.run(run()))
     assert time.monotonic() - started >= 0.75  # one at a time
+
+
+def test_host_names_are_kept_and_pinned_to_the_checked_address(http_server: HTTPTestServer) -> None:
+    http_server.add("/a", PAGE, headers=HTML)
+    url = f"http://localhost:{http_server.port}/a"
+    result = fetch(url, allowed_networks=["127.0.0.0/8", "::1/128"])
+    assert result.outcome == "ok"
+    assert http_server.requests_to("/a")[0].headers["host"] == f"localhost:{http_server.port}"
+
+
+def test_pinned_backend_refuses_unchecked_hosts() -> None:
+    from httpcore import ConnectError
+
+    from extractors.netsafety import PinnedBackend
+
+    async def connect() -> None:
+        await PinnedBackend().connect_tcp("internal.example", 80)
+
+    with pytest.raises(ConnectError, match="not checked"):
+        asyncio.run(connect())
+
+
+def test_https_to_a_plain_http_server_is_a_network_error(http_server: HTTPTestServer) -> None:
+    http_server.add("/a", PAGE, headers=HTML)
+    result = fetch(f"https://127.0.0.1:{http_server.port}/a", max_retries=0)
+    assert result.outcome == "network_error" and result.transient
