@@ -1,0 +1,97 @@
+"""Real tagged records for the research tests, landed with warehouse.loader.land_tagged into a real DuckDB file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from schemas.records import Article, Event, Mention, TaggedArticle
+from warehouse import db
+from warehouse.loader import land_tagged
+
+# Not a test module: pytest collects it only because of its name.
+__test__ = False
+
+FETCHED = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Ev:
+    """An event to put in an article: who did what with which technology, from whom."""
+
+    agency: str
+    state: str | None
+    technology: str
+    action: str = "uses"
+    vendor: str | None = None
+
+    @property
+    def agency_id(self) -> str:
+        return "agency:" + self.agency.lower().replace(" ", "-")
+
+    @property
+    def vendor_id(self) -> str | None:
+        return "vendor:" + self.vendor.lower().replace(" ", "-") if self.vendor else None
+
+    def sentence(self) -> str:
+        by = f" from {self.vendor}" if self.vendor else ""
+        return f"The {self.agency} {self.action} {self.technology.replace('_', ' ')}{by}."
+
+
+def story(
+    article_id: str, published: datetime, events: Sequence[Ev], *, title: str = "", text: str = "",
+    outlet: str = "example.com", status: str = "ok",
+) -> TaggedArticle:
+    """A tagged article whose text holds one sentence per event, with matching mentions and events."""
+    sentences = [e.sentence() for e in events]
+    body = " ".join(sentences) + (" " + text if text else "")
+    title = title or f"Story {article_id}"
+    article = Article(
+        article_id=article_id, url=f"https://{outlet}/news/{article_id}", feed_url=f"https://{outlet}/feed",
+        status=status, http_status=200, outlet=outlet, title=title, text=body, authors=["Reporter"],
+        published=published, language="en", extractor="trafilatura", fingerprint=None, fetched_at=FETCHED,
+    )
+    offset = len(title) + 2
+    mentions, tagged_events = [], []
+    for e, s in zip(events, sentences, strict=True):
+        mentions.extend(_mentions(e, s, offset))
+        tagged_events.append(Event(
+            agency_id=e.agency_id, agency=e.agency, agency_state=e.state, technology=e.technology,
+            vendor_id=e.vendor_id, vendor=e.vendor, action=e.action, evidence=s,  # type: ignore[arg-type]
+            evidence_start=offset, confidence=0.9,
+        ))
+        offset += len(s) + 1
+    return TaggedArticle(article=article, mentions=mentions, events=tagged_events, tagger_version="test")
+
+
+def _mentions(e: Ev, sentence: str, offset: int) -> list[Mention]:
+    found = [Mention(label="agency", text=e.agency, start=offset + 4, end=offset + 4 + len(e.agency),
+                     sentence=sentence, canonical_id=e.agency_id, canonical_name=e.agency, state=e.state),
+             Mention(label="technology", text=e.technology, start=offset, end=offset + 1, sentence=sentence,
+                     canonical_id="tech:" + e.technology, canonical_name=e.technology, technology=e.technology)]
+    if e.vendor and e.vendor_id:
+        found.append(Mention(label="vendor", text=e.vendor, start=offset, end=offset + 1, sentence=sentence,
+                             canonical_id=e.vendor_id, canonical_name=e.vendor))
+    return found
+
+
+def copy_of(original: TaggedArticle, article_id: str, outlet: str, published: datetime | None = None) -> TaggedArticle:
+    """A syndicated copy of a story on another outlet (land it with duplicate_of pointing at the original)."""
+    art = original.article.model_copy(update={
+        "article_id": article_id, "url": f"https://{outlet}/wire/{article_id}", "outlet": outlet,
+        "published": published or original.article.published,
+    })
+    return original.model_copy(update={"article": art})
+
+
+def land(path: Path, batch: Sequence[TaggedArticle], duplicate_of: Mapping[str, str] | None = None) -> None:
+    """Land a batch into the warehouse file the way the landing stage does."""
+    with db.writer(path) as con:
+        land_tagged(con, batch, duplicate_of)
+
+
+def at(day: str) -> datetime:
+    """Noon UTC of an ISO date, e.g. at('2026-03-10')."""
+    return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
