@@ -1,0 +1,196 @@
+"""Operations commands: `oversight worker`, `oversight replay` and `oversight status` (added by flows.cli)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from flows.bus.base import BusError, GroupLag
+from schemas import topics
+from schemas.settings import Settings, load_settings
+
+
+class WorkerStage(StrEnum):
+    extract = "extract"
+    tag = "tag"
+    land = "land"
+
+
+def worker(
+    stage: Annotated[WorkerStage, typer.Argument(help="Stage to run: extract, tag, or land (land also lands dead letters).")],
+    max_idle: Annotated[float | None, typer.Option(help="Stop after this many seconds with no message (default: run until stopped).")] = None,
+) -> None:
+    """Consume one stage's topic continuously; SIGTERM finishes the batch in hand, commits and exits 0."""
+    from flows.cli import _setup_logging, finish
+    from flows.worker import StopFlag, run_worker
+
+    _setup_logging()
+    started, clock = datetime.now(UTC), time.monotonic()
+    stop = StopFlag()
+    stop.install()
+    outcomes = run_worker(load_settings(), stage.value, stop, max_idle)
+    finish(f"worker {stage.value}", started, outcomes, clock)
+
+
+def replay(
+    ids: Annotated[list[str] | None, typer.Option("--id", help="A dead_letter_id to replay (repeatable; replays it even if replayed before).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Replay the waiting dead letters with this reason (e.g. bad_message).")] = None,
+    stage: Annotated[str | None, typer.Option(help="Replay the waiting dead letters from this stage (extract, tag, land).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter not replayed yet.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Only list what would be replayed.")] = False,
+) -> None:
+    """Send chosen dead letters back to the topic they came from and mark them replayed."""
+    from flows.bus import open_bus
+    from flows.cli import _setup_logging, fail
+    from flows.replay import replay as replay_letters
+    from flows.runlog import record_run
+
+    _setup_logging()
+    if not (ids or reason or stage or all_):
+        fail("choose dead letters with --id ID, --reason R, --stage S or --all (`oversight status` counts them; "
+             "`oversight query \"SELECT * FROM dead_letters\"` lists them)")
+    settings, started = load_settings(), datetime.now(UTC)
+    bus = open_bus(settings)
+    try:
+        report = replay_letters(settings, bus, ids or [], reason, stage, all_, dry_run)
+    finally:
+        bus.close()
+    verb = "would replay" if dry_run else "replayed"
+    for letter in report.replayed:
+        typer.echo(f"{verb} {letter.dead_letter_id} ({letter.stage}, {letter.reason}) -> {letter.source_topic}")
+    for letter, why in report.not_replayable:
+        typer.echo(f"not replayable {letter.dead_letter_id} ({letter.stage}, {letter.reason}): {why}")
+    for missing in report.not_found:
+        typer.echo(f"not found {missing}: no dead letter has this id", err=True)
+    counts = {"replay.replayed": len(report.replayed), "replay.not_replayable": len(report.not_replayable),
+              "replay.not_found": len(report.not_found)}
+    line = "oversight replay: " + " ".join(f"{k.split('.')[1]}={v}" for k, v in counts.items())
+    typer.echo(line + (" (dry run)" if dry_run else ""))
+    if not dry_run:
+        record_run(settings, "replay", started, counts, line)
+    if report.not_found:
+        raise typer.Exit(1)
+
+
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+) -> None:
+    """Per topic and group: end offsets, committed offsets and lag; dead letters; the last runs."""
+    settings = load_settings()
+    report = collect_status(settings)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+    else:
+        print_status(report)
+    if report["bus"].get("error"):
+        raise typer.Exit(1)
+
+
+def collect_status(settings: Settings) -> dict[str, Any]:
+    """Bus offsets, dead-letter counts and recent runs; each part reports its own error instead of failing."""
+    from flows.runlog import last_runs
+
+    return {"bus": _bus_status(settings), "warehouse": _warehouse_status(settings), "runs": last_runs(settings, 5)}
+
+
+def _bus_status(settings: Settings) -> dict[str, Any]:
+    from flows.bus import open_bus
+
+    where = settings.kafka_bootstrap if settings.bus == "kafka" else str(settings.bus_dir)
+    out: dict[str, Any] = {"backend": settings.bus, "at": where, "partitions": [], "totals": []}
+    try:
+        bus = open_bus(settings)
+        try:
+            rows = bus.lag({group: topic for group, topic in topics.STAGE_INPUT.values()})
+        finally:
+            bus.close()
+    except BusError as exc:
+        out["error"] = str(exc)
+        return out
+    out["partitions"] = [_lag_row(r) for r in rows]
+    out["totals"] = _totals(rows)
+    return out
+
+
+def _lag_row(r: GroupLag) -> dict[str, Any]:
+    return {"topic": r.topic, "group": r.group, "partition": r.partition, "end": r.end_offset,
+            "committed": r.committed, "lag": r.lag}
+
+
+def _totals(rows: list[GroupLag]) -> list[dict[str, Any]]:
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        t = totals.setdefault((r.topic, r.group), {"topic": r.topic, "group": r.group, "partitions": 0,
+                                                   "end": 0, "committed": 0, "lag": 0})
+        t["partitions"] += 1
+        t["end"] += r.end_offset
+        t["committed"] += r.committed
+        t["lag"] += r.lag
+    return list(totals.values())
+
+
+def _warehouse_status(settings: Settings) -> dict[str, Any]:
+    from warehouse import db
+
+    path = settings.warehouse_path
+    out: dict[str, Any] = {"path": str(path)}
+    try:
+        with db.reader(path) as con:
+            row = con.execute("SELECT count(*), count(replayed_at) FROM dead_letters").fetchone()
+    except db.WarehouseLocked:
+        out["error"] = (f"warehouse {path} is locked by another process (a land worker or `oversight process` "
+                        "holds it for one batch at a time): run `oversight status` again in a moment")
+        return out
+    except db.WarehouseError as exc:
+        out["error"] = str(exc)
+        return out
+    total, replayed = row if row else (0, 0)
+    out["dead_letters"] = {"total": total, "replayed": replayed, "waiting": total - replayed}
+    return out
+
+
+def print_status(report: dict[str, Any]) -> None:
+    """Tables for people: per-partition rows (Kafka), a total per topic and group, then dead letters and runs."""
+    bus = report["bus"]
+    typer.echo(f"bus: {bus['backend']} at {bus['at']}")
+    if bus.get("error"):
+        typer.echo(f"  error: {bus['error']}")
+    else:
+        _print_offsets(bus)
+    wh = report["warehouse"]
+    dead_end = sum(t["end"] for t in bus["totals"] if t["topic"] == topics.DEAD_LETTERS)
+    if wh.get("error"):
+        typer.echo(f"dead letters: {dead_end} on {topics.DEAD_LETTERS}; warehouse: {wh['error']}")
+    else:
+        d = wh["dead_letters"]
+        typer.echo(f"dead letters: {dead_end} on {topics.DEAD_LETTERS}; {d['total']} in the warehouse "
+                   f"({d['waiting']} waiting, {d['replayed']} replayed; `oversight replay` sends them back)")
+    typer.echo("last runs:" if report["runs"] else "last runs: none yet")
+    for run in report["runs"]:
+        typer.echo(f"  {str(run.get('started_at', ''))[:19]}  {run.get('summary', '')}")
+
+
+def _print_offsets(bus: dict[str, Any]) -> None:
+    typer.echo(f"  {'topic':<24} {'group':<24} {'partition':>9} {'end':>9} {'committed':>9} {'lag':>9}")
+    many = bus["backend"] == "kafka"
+    for total in bus["totals"]:
+        if many:
+            for p in bus["partitions"]:
+                if (p["topic"], p["group"]) == (total["topic"], total["group"]):
+                    typer.echo(f"  {p['topic']:<24} {p['group']:<24} {p['partition']:>9} {p['end']:>9} "
+                               f"{p['committed']:>9} {p['lag']:>9}")
+        label = "all" if many else "0"
+        typer.echo(f"  {total['topic']:<24} {total['group']:<24} {label:>9} {total['end']:>9} "
+                   f"{total['committed']:>9} {total['lag']:>9}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the operations commands to the `oversight` app."""
+    app.command()(worker)
+    app.command()(replay)
+    app.command()(status)

@@ -1,0 +1,96 @@
+"""Replay: send chosen dead letters from the warehouse back to the topic they came from.
+
+The payload goes back as it was recorded (its UTF-8 text, with the original key), so a message whose
+cause was fixed (code, settings or the payload row itself) runs through its stage again. Landing is
+idempotent, so replaying a letter twice is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from flows.bus import Bus
+from schemas import topics
+from schemas.settings import Settings
+from warehouse import db
+
+log = logging.getLogger("oversight.replay")
+
+# Kept here rather than in warehouse/sql/: only replay reads and marks dead letters this way.
+_SELECT = """
+SELECT dead_letter_id, stage, source_topic, key, reason, payload, replayed_at IS NOT NULL AS replayed
+FROM dead_letters
+WHERE (dead_letter_id IN (SELECT unnest(?::VARCHAR[]))
+       OR (? AND replayed_at IS NULL
+           AND (?::VARCHAR IS NULL OR reason = ?) AND (?::VARCHAR IS NULL OR stage = ?)))
+ORDER BY failed_at, dead_letter_id
+"""
+_MARK = "UPDATE dead_letters SET replayed_at = now() WHERE dead_letter_id IN (SELECT unnest(?::VARCHAR[]))"
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A dead-letter row as replay needs it."""
+
+    dead_letter_id: str
+    stage: str
+    source_topic: str
+    key: str | None
+    reason: str
+    payload: str
+    replayed: bool
+
+
+@dataclass
+class ReplayReport:
+    """What happened to each chosen letter: replayed, not replayable (with why), or not found."""
+
+    replayed: list[Letter] = field(default_factory=list)
+    not_replayable: list[tuple[Letter, str]] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+
+
+def choose(con: duckdb.DuckDBPyConnection, ids: Sequence[str], reason: str | None, stage: str | None,
+           everything: bool) -> list[Letter]:
+    """Letters named by id (even if replayed before), plus the not-yet-replayed ones matching the filters."""
+    by_filter = everything or reason is not None or stage is not None
+    rows = con.execute(_SELECT, [list(ids), by_filter, reason, reason, stage, stage]).fetchall()
+    return [Letter(*row) for row in rows]
+
+
+def replay(settings: Settings, bus: Bus, ids: Sequence[str] = (), reason: str | None = None,
+           stage: str | None = None, everything: bool = False, dry_run: bool = False) -> ReplayReport:
+    """Produce the chosen letters to their source topics, then mark them replayed in the warehouse."""
+    report = ReplayReport()
+    with db.writer(settings.warehouse_path) as con:
+        letters = choose(con, ids, reason, stage, everything)
+        found = {letter.dead_letter_id for letter in letters}
+        report.not_found = [i for i in ids if i not in found]
+        for letter in letters:
+            why = _why_not_replayable(letter)
+            if why:
+                report.not_replayable.append((letter, why))
+            else:
+                report.replayed.append(letter)
+        if dry_run or not report.replayed:
+            return report
+        for topic in sorted({letter.source_topic for letter in report.replayed}):
+            batch = [letter for letter in report.replayed if letter.source_topic == topic]
+            bus.produce(topic, [(letter.key, letter.payload.encode("utf-8")) for letter in batch])
+            log.info("replayed %d dead letter(s) to %s", len(batch), topic)
+        # Marked only after the bus has them: a crash in between replays them again, which is safe.
+        con.execute(_MARK, [[letter.dead_letter_id for letter in report.replayed]])
+    return report
+
+
+def _why_not_replayable(letter: Letter) -> str | None:
+    if letter.source_topic not in topics.ALL_TOPICS or letter.source_topic == topics.DEAD_LETTERS:
+        return (f"its source {letter.source_topic!r} is not a bus topic (a bad feed or page is retried by "
+                "the next poll, not by replay)")
+    if not letter.payload:
+        return "it has no payload to send"
+    return None

@@ -1,0 +1,129 @@
+"""Long-running stage workers: consume a stage's topic batch by batch until told to stop.
+
+A worker is one member of its stage's consumer group, so starting more workers spreads the topic's
+partitions over them (Kafka). SIGTERM or Ctrl-C lets the batch in hand finish and commit; a second
+signal stops at once, and the uncommitted batch is redelivered to the next worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+
+from flows.bus import Bus, BusError, Consumer, Message, open_bus
+from flows.outcomes import Outcomes
+from flows.stages import STEPS, dead_letter, publish
+from schemas import topics
+from schemas.settings import Settings
+from warehouse.db import WarehouseError
+
+log = logging.getLogger("oversight.worker")
+
+# The land worker is the warehouse's one writer, so it also lands the dead letters.
+WORKER_STAGES: dict[str, tuple[str, ...]] = {
+    "extract": ("extract",),
+    "tag": ("tag",),
+    "land": ("land", "dead-letters"),
+}
+POLL_TIMEOUT_S = 1.0
+# Transient failures (broker, locked warehouse) are retried this many times in a row, with backoff.
+MAX_TRANSIENT_FAILURES = 6
+TRANSIENT = (BusError, WarehouseError, OSError)
+
+
+@dataclass
+class StopFlag:
+    """Set by SIGTERM/SIGINT; the worker checks it between batches."""
+
+    stopped: bool = False
+    signals: list[int] = field(default_factory=list)
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.stopped = True
+        self.signals.append(signum)
+        log.info("%s received: finishing the batch in hand, then stopping", signal.Signals(signum).name)
+        signal.signal(signum, signal.SIG_DFL)  # a second one stops at once
+
+
+Step = Callable[[Settings, Bus, list[Message]], Outcomes]
+
+
+def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message]) -> Outcomes:
+    """Run the stage's step; if it fails on bad input, retry message by message and dead-letter the culprits."""
+    step: Step = STEPS[stage]
+    try:
+        return step(settings, bus, batch)
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # noqa: BLE001 - anything else is taken as this input's fault, isolated below
+        if len(batch) == 1:
+            msg = batch[0]
+            log.error("%s: message at %s (key %s) failed: %r; sent to the dead letters", stage, msg.position, msg.key, exc)
+            publish(bus, topics.DEAD_LETTERS, [dead_letter(stage, msg, "processing_error", repr(exc))])
+            outcomes = Outcomes()
+            outcomes.add(stage, "dead_letter")
+            return outcomes
+        log.warning("%s: batch of %d failed (%r); retrying its messages one by one", stage, len(batch), exc)
+        outcomes = Outcomes()
+        for msg in batch:
+            outcomes.merge(process_batch(settings, bus, stage, [msg]))
+        return outcomes
+
+
+def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float | None = None) -> Outcomes:
+    """Consume the stage's input (and, for land, the dead letters) until stopped; return the outcome counts."""
+    bus = open_bus(settings)
+    stages = WORKER_STAGES[stage]
+    consumers = {s: bus.consumer(*topics.STAGE_INPUT[s]) for s in stages}
+    outcomes, failures, idle_since = Outcomes(), 0, time.monotonic()
+    try:
+        while not stop.stopped:
+            try:
+                handled = sum(_one_batch(settings, bus, s, consumers[s], outcomes, i == 0)
+                              for i, s in enumerate(stages) if not stop.stopped)
+                failures = 0
+            except TRANSIENT as exc:
+                failures += 1
+                if failures >= MAX_TRANSIENT_FAILURES:
+                    raise
+                consumers = _reopen(bus, consumers, failures, exc)
+                continue
+            idle_since = time.monotonic() if handled else idle_since
+            if max_idle_s is not None and time.monotonic() - idle_since > max_idle_s:
+                log.info("%s: idle for %.0f s, stopping", stage, max_idle_s)
+                break
+    finally:
+        for consumer in consumers.values():
+            consumer.close()
+        bus.close()
+    return outcomes
+
+
+def _one_batch(settings: Settings, bus: Bus, stage: str, consumer: Consumer, outcomes: Outcomes,
+               primary: bool) -> int:
+    batch = consumer.poll(settings.batch_size, timeout=POLL_TIMEOUT_S if primary else 0.0)
+    if not batch:
+        return 0
+    log.info("%s: batch of %d from %s to %s", stage, len(batch), batch[0].position, batch[-1].position)
+    outcomes.merge(process_batch(settings, bus, stage, batch))
+    consumer.commit(batch)  # only after the step made its output durable
+    log.info("%s: %d message(s) done (%s)", stage, len(batch), outcomes.summary([stage]))
+    return len(batch)
+
+
+def _reopen(bus: Bus, consumers: dict[str, Consumer], failures: int, exc: Exception) -> dict[str, Consumer]:
+    """Close the consumers (their uncommitted batches return to the group) and reopen after a backoff."""
+    delay = min(2.0 ** (failures - 1), 30.0)
+    log.warning("transient failure %d/%d: %s; retrying in %.0f s", failures, MAX_TRANSIENT_FAILURES, exc, delay)
+    for consumer in consumers.values():
+        consumer.close()
+    time.sleep(delay)
+    return {s: bus.consumer(*topics.STAGE_INPUT[s]) for s in consumers}
