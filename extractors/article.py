@@ -13,8 +13,10 @@ from typing import Any
 import lxml.html
 import trafilatura
 from lxml.etree import LxmlError, ParserError
+from lxml_html_clean import Cleaner
 from readability import Document as ReadabilityDocument
-from readability.readability import Unparseable
+from readability.htmls import build_doc
+from readability.readability import REGEXES, Unparseable
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 
@@ -33,6 +35,27 @@ _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "
            "article", "figcaption", "dd", "dt"}
 
 log = logging.getLogger(__name__)
+
+
+# readability's own cleaner also rewrites every link to drop javascript: URLs, which
+# took ~20 ms a page on the benchmark; only the text is kept here, so links can stay.
+_TEXT_CLEANER = Cleaner(scripts=True, javascript=False, comments=True, style=True, links=True, meta=False,
+                        add_nofollow=False, page_structure=False, processing_instructions=True,
+                        embedded=False, frames=False, forms=False, annoying_tags=False,
+                        remove_unknown_tags=False, safe_attrs_only=False)
+
+
+class _TextReadability(ReadabilityDocument):  # type: ignore[misc]
+    """readability-lxml's Document with a cheaper cleaning step (same hidden-element removal)."""
+
+    def _parse(self, input: str) -> Any:
+        doc, self.encoding = build_doc(input)
+        for elem in doc.xpath("//*[@hidden]"):
+            elem.drop_tree()
+        for elem in doc.xpath("//*[@style]"):
+            if REGEXES["displayNoneRe"].search(elem.get("style")):
+                elem.drop_tree()
+        return _TEXT_CLEANER.clean_html(doc)
 
 
 @dataclass(frozen=True)
@@ -104,7 +127,7 @@ def _trafilatura(html: str, url: str) -> _Raw:
 def _readability_text(html: str) -> str:
     """readability-lxml's article HTML as plain text, one line per block."""
     try:
-        summary = ReadabilityDocument(html).summary(html_partial=True)
+        summary = _TextReadability(html).summary(html_partial=True)
         # document_fromstring, not fragment_fromstring: the latter asserts on odd summaries
         tree = lxml.html.document_fromstring(f"<html><body>{summary}</body></html>").body
     except (Unparseable, ParserError, LxmlError, ValueError) as exc:
