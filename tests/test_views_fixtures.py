@@ -95,3 +95,31 @@ def land(path: Path, batch: Sequence[TaggedArticle], duplicate_of: Mapping[str, 
 def at(day: str) -> datetime:
     """Noon UTC of an ISO date, e.g. at('2026-03-10')."""
     return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+def research_batch() -> tuple[list[TaggedArticle], dict[str, str]]:
+    """Two weeks of news (2026-W10, W11) with a syndicated copy; W12 has nothing."""
+    a1 = story("a1", at("2026-03-02"), [Ev("Austin Police Department", "TX", "drones", "uses", "Skydio"),
+                                        Ev("Austin Police Department", "TX", "license_plate_readers", "acquires",
+                                           "Flock Safety")], title="Austin police expand drone program")
+    batch = [
+        a1,
+        copy_of(a1, "a1c", "wire.example.org", at("2026-03-03")),
+        story("a2", at("2026-03-04"), [Ev("Dallas Police Department", "TX", "face_recognition", "pilots",
+                                          "Clearview AI")], title="Dallas tries face recognition"),
+        story("a3", at("2026-03-10"), [Ev("Austin Police Department", "TX", "drones", "uses", "Skydio")],
+              title="Austin drones fly again", outlet="kxan.example"),
+        story("a4", at("2026-03-11"), [Ev("Portland Police Bureau", "OR", "face_recognition", "bans")],
+              title="Portland bans face recognition", outlet="oregonian.example"),
+        story("a5", at("2026-03-12"), [Ev("Dallas Police Department", "TX", "license_plate_readers", "acquires",
+                                          "Flock Safety")], title="Dallas buys plate readers"),
+        story("a6", at("2026-03-12"), [], title="City council approves budget", text="Nothing about police."),
+    ]
+    return batch, {"a1c": "a1"}
+
+
+def research_warehouse(path: Path) -> Path:
+    """A warehouse file with research_batch() landed."""
+    batch, dups = research_batch()
+    land(path, batch, dups)
+    return path

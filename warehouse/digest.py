@@ -1,0 +1,164 @@
+"""The weekly digest: Markdown, self-contained HTML with inline SVG charts, and the week's events as CSV.
+
+Everything in the files comes from the warehouse and the week asked for (no generation time), and every
+list has a total order, so re-running a week on the same data writes byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.db import sql
+
+Row = tuple[Any, ...]
+EVENT_COLUMNS = ["agency", "state", "technology", "vendor", "action", "date", "evidence", "url"]
+VOLUME_FIELDS = ["articles", "outlets", "syndicated_copies", "stories", "stories_with_events", "events"]
+
+
+@dataclass
+class Digest:
+    """What one week's digest says; the writers only format it."""
+
+    week: str
+    week_start: date
+    volume: dict[str, int]
+    new_adoptions: list[Row] = field(default_factory=list)
+    bans: list[Row] = field(default_factory=list)
+    rising: list[Row] = field(default_factory=list)
+    vendors: list[Row] = field(default_factory=list)
+    agencies: list[Row] = field(default_factory=list)
+    trend: dict[str, list[int]] = field(default_factory=dict)
+    states: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def trend_weeks(self) -> list[date]:
+        return [self.week_start - timedelta(weeks=11 - i) for i in range(12)]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.events and not self.volume["articles"]
+
+
+def parse_week(week: str) -> date:
+    """Monday of an ISO week written 'YYYY-Www' (e.g. 2026-W09)."""
+    try:
+        year, num = week.upper().split("-W")
+        return date.fromisocalendar(int(year), int(num), 1)
+    except ValueError as exc:
+        raise ValueError(f"week {week!r} is not an ISO week like 2026-W09") from exc
+
+
+def week_label(monday: date) -> str:
+    """'YYYY-Www' of the ISO week containing a date."""
+    year, num, _ = monday.isocalendar()
+    return f"{year}-W{num:02d}"
+
+
+def last_complete_week(today: date | None = None) -> str:
+    """The ISO week before the current one (UTC)."""
+    today = today or datetime.now(UTC).date()
+    return week_label(today - timedelta(days=today.weekday() + 7))
+
+
+def build_digest(con: duckdb.DuckDBPyConnection, week: str) -> Digest:
+    """Query the views for one ISO week."""
+    monday = parse_week(week)
+    label = week_label(monday)
+
+    def rows(name: str) -> list[Row]:
+        return [tuple(r) for r in con.execute(sql(name), {"week": monday}).fetchall()]
+
+    volume = dict(zip(VOLUME_FIELDS, (int(v) for v in rows("digest_volume")[0]), strict=True))
+    trend: dict[str, list[int]] = {}
+    for technology, _, articles in rows("digest_trend"):
+        trend.setdefault(technology, []).append(int(articles))
+    return Digest(label, monday, volume, rows("digest_new_adoptions"), rows("digest_bans"), rows("digest_rising"),
+                  rows("digest_vendors"), rows("digest_agencies"), trend, rows("digest_states"),
+                  rows("digest_events"))
+
+
+def write_digest(con: duckdb.DuckDBPyConnection, week: str | None, out_dir: Path) -> list[Path]:
+    """Write digest-<week>.md, digest-<week>.html and events-<week>.csv; return their paths."""
+    from warehouse.digest_html import render_html
+
+    digest = build_digest(con, week or last_complete_week())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {
+        out_dir / f"digest-{digest.week}.md": render_markdown(digest),
+        out_dir / f"digest-{digest.week}.html": render_html(digest),
+        out_dir / f"events-{digest.week}.csv": render_csv(digest),
+    }
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8", newline="")
+    return list(files)
+
+
+def render_csv(digest: Digest) -> str:
+    """Every event of the week, one row each."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(EVENT_COLUMNS)
+    writer.writerows(["" if v is None else v for v in row] for row in digest.events)
+    return buf.getvalue()
+
+
+def render_markdown(digest: Digest) -> str:
+    """The digest as Markdown (also published as the Prefect artifact)."""
+    lines = [f"# oversight weekly digest, {digest.week} ({digest.week_start} to {digest.week_end})", ""]
+    if digest.is_empty:
+        return "\n".join([*lines, "Nothing was collected this week: no articles and no events.", ""])
+    for title, body in sections(digest):
+        lines += [f"## {title}", "", *body, ""]
+    return "\n".join(lines)
+
+
+def sections(digest: Digest) -> list[tuple[str, list[str]]]:
+    """(title, Markdown lines) of each section, in reading order."""
+    v = digest.volume
+    volume = [f"{v['articles']} articles from {v['outlets']} outlets ({v['syndicated_copies']} syndicated copies, "
+              f"{v['stories']} distinct stories); {v['events']} events in {v['stories_with_events']} stories."]
+    return [
+        ("New adoptions", _table(["agency", "state", "technology", "vendor", "action", "date", "evidence", "article"],
+                                 digest.new_adoptions, "No agency adopted a technology for the first time.")),
+        ("Bans and cancellations", _table(["agency", "state", "technology", "vendor", "action", "date", "evidence",
+                                           "article"], digest.bans, "No bans, endings or rejections.")),
+        ("Rising technologies", _table(["technology", "stories this week", "weekly mean, 12 weeks before"],
+                                       digest.rising, "No technology rose above its 12-week mean.")),
+        ("Most active vendors", _table(["vendor", "events", "agencies", "technologies"], digest.vendors,
+                                       "No vendor was named in an event.")),
+        ("Most covered agencies", _table(["agency", "state", "stories", "events", "technologies"], digest.agencies,
+                                         "No agency was in an event.")),
+        ("The week's volume", volume),
+    ]
+
+
+def _table(header: list[str], rows: list[Row], empty: str) -> list[str]:
+    if not rows:
+        return [f"_{empty}_"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [_md_cell(v) for v in row]
+        if header[-1] == "article" and row[-1]:
+            cells[-1] = f"[link]({row[-1]})"
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _md_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value).replace("|", "\\|").replace("\n", " ")

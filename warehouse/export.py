@@ -1,0 +1,50 @@
+"""Query results and whole-warehouse exports as CSV, JSON or Parquet for pandas, R or another DuckDB."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from warehouse.views import export_names
+
+Format = Literal["csv", "json", "parquet"]
+
+
+def write_table(table: pa.Table, fmt: Format, out: Path) -> Path:
+    """Write an Arrow table to `out` in the given format."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        pq.write_table(table, out, compression="zstd")
+    elif fmt == "csv":
+        pa_csv.write_csv(_csv_safe(table), out)
+    else:
+        out.write_text(json.dumps(table.to_pylist(), default=str, ensure_ascii=False, indent=1) + "\n",
+                       encoding="utf-8")
+    return out
+
+
+def export_all(con: duckdb.DuckDBPyConnection, fmt: Literal["csv", "parquet"], out_dir: Path) -> list[Path]:
+    """Write every table and view to `<out_dir>/<name>.<fmt>`; return the files written."""
+    written = []
+    for name in export_names(con):
+        # The name comes from the warehouse's own catalog, quoted as an identifier (no user input).
+        table = con.execute('SELECT * FROM "' + name.replace('"', '""') + '"').to_arrow_table()
+        written.append(write_table(table, fmt, out_dir / f"{name}.{fmt}"))
+    return written
+
+
+def _csv_safe(table: pa.Table) -> pa.Table:
+    # CSV has no lists or structs: write those columns as JSON text so R and pandas can still read them.
+    columns = []
+    for col in table.columns:
+        if pa.types.is_nested(col.type):
+            col = pa.array([None if v is None else json.dumps(v, default=str) for v in col.to_pylist()],
+                           type=pa.string())
+        columns.append(col)
+    return pa.table(columns, names=table.column_names)
