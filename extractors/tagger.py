@@ -21,7 +21,9 @@ from schemas.records import Article, Event, Mention, TaggedArticle
 log = logging.getLogger(__name__)
 
 TAGGER_NAME = "tagger-1"
-_STOPWORDS = {"the", "and", "of", "to", "a", "in", "is", "that", "for", "on", "with", "was", "it", "as", "said"}
+# Frequent English words that are not also frequent Spanish, French, Portuguese or Italian words.
+_STOPWORDS = {"the", "and", "of", "to", "is", "that", "for", "with", "was", "it", "said", "has", "have",
+              "were", "this", "from", "by", "are", "be", "its", "their", "will", "which"}
 # Control characters (except newline and tab) and lone surrogates confuse tokenisers; they are replaced
 # one for one, so offsets into the cleaned text are offsets into tagged_text(article).
 _ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")

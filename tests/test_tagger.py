@@ -1,0 +1,161 @@
+"""The tagger on small real sentences: agencies, states, vendors, technologies, events and actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from extractors.tagger import Tagger, contract_record, load_tagger, tagged_text
+from schemas.records import Article, TaggedArticle
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return load_tagger()
+
+
+def tag(tagger: Tagger, text: str, title: str = "", **kw: object) -> TaggedArticle:
+    art = Article(article_id="t1", url="https://example.org/t1", title=title, text=text,
+                  published=datetime(2024, 6, 1), **kw)  # type: ignore[arg-type]
+    return tagger.tag_articles([art])[0]
+
+
+def record(tagger: Tagger, text: str, title: str = "") -> dict[str, object]:
+    return contract_record("t1", tag(tagger, text, title))
+
+
+def test_rekognition_example(tagger: Tagger) -> None:
+    rec = record(tagger, "The Washington County Sheriff's Office in Oregon uses Amazon's Rekognition software "
+                         "to compare photos of suspects against a database of booking photos.")
+    assert rec["agencies"] == [{"name": "Washington County Sheriff's Office", "state": "OR"}]
+    assert rec["vendors"] == [{"name": "Amazon"}]
+    assert rec["technologies"] == ["face_recognition"]
+    assert rec["events"] == [{"agency": "Washington County Sheriff's Office", "technology": "face_recognition",
+                              "vendor": "Amazon", "action": "uses"}]
+
+
+def test_agency_ids_and_spans_index_tagged_text(tagger: Tagger) -> None:
+    art = tag(tagger, "The Washington County Sheriff's Office in Oregon uses Rekognition to find suspects.",
+              title="Deputies use face recognition")
+    text = tagged_text(art.article)
+    assert text.startswith("Deputies use face recognition\n\n")
+    for m in art.mentions:
+        assert text[m.start:m.end] == m.text
+        assert m.text in m.sentence
+    ids = {m.canonical_id for m in art.mentions}
+    assert {"agency:OR0340000", "vendor:amazon", "tech:face_recognition"} <= ids
+    assert art.tagger_version.startswith("tagger-1+")
+
+
+def test_back_reference_to_the_department(tagger: Tagger) -> None:
+    rec = record(tagger, "The Tulsa Police Department held a news conference on Monday about staffing. "
+                         "The department bought four drones from Skydio last week, a spokesperson said.")
+    assert rec["events"] == [{"agency": "Tulsa Police Department", "technology": "drones",
+                              "vendor": "Skydio", "action": "acquires"}]
+    assert rec["agencies"] == [{"name": "Tulsa Police Department", "state": "OK"}]
+
+
+def test_city_reference_goes_to_the_citys_police(tagger: Tagger) -> None:
+    rec = record(tagger, "Fresno will stop using its gunshot detection system in March. The Fresno Police "
+                         "Department has paid for the sensors since 2015.")
+    assert {"agency": "Fresno Police Department", "technology": "gunshot_detection", "vendor": None,
+            "action": "ends"} in rec["events"]
+
+
+def test_dateline_gives_the_state(tagger: Tagger) -> None:
+    rec = record(tagger, "SPRINGFIELD, Ill. \u2014 The Springfield Police Department will add 20 license plate "
+                         "readers this summer, the chief said.")
+    assert rec["agencies"] == [{"name": "Springfield Police Department", "state": "IL"}]
+
+
+def test_city_state_pair_gives_the_state(tagger: Tagger) -> None:
+    rec = record(tagger, "In Berlin, Conn., the Berlin Police Department ended its body camera program.")
+    assert rec["agencies"] == [{"name": "Berlin Police Department", "state": "CT"}]
+
+
+def test_federal_agency_has_no_state(tagger: Tagger) -> None:
+    rec = record(tagger, "U.S. Immigration and Customs Enforcement signed a contract with Clearview AI for "
+                         "facial recognition, and ICE officials said the tool is already in use.")
+    assert rec["agencies"] == [{"name": "U.S. Immigration and Customs Enforcement", "state": None}]
+    assert rec["events"][0]["agency"] == "U.S. Immigration and Customs Enforcement"
+
+
+def test_acronym_alone_resolves_to_the_federal_name(tagger: Tagger) -> None:
+    rec = record(tagger, "CBP is testing drones along the border, the agency said on Tuesday.")
+    assert rec["agencies"] == [{"name": "U.S. Customs and Border Protection", "state": None}]
+
+
+def test_non_us_force_has_no_state(tagger: Tagger) -> None:
+    rec = record(tagger, "LONDON \u2014 Greater Manchester Police began a trial of live facial recognition "
+                         "cameras in the city centre on Friday.")
+    assert rec["agencies"] == [{"name": "Greater Manchester Police", "state": None}]
+    assert rec["events"][0]["action"] == "pilots"
+
+
+def test_advocacy_groups_and_papers_are_not_agencies(tagger: Tagger) -> None:
+    rec = record(tagger, "The American Civil Liberties Union of Texas and the Electronic Frontier Foundation "
+                         "criticized the Austin Police Department's license plate readers, the Austin "
+                         "American-Statesman reported. The Austin Police Foundation paid for the cameras.")
+    assert [a["name"] for a in rec["agencies"]] == ["Austin Police Department"]
+    assert rec["vendors"] == []
+
+
+@pytest.mark.parametrize(("sentence", "action"), [
+    ("The Dayton Police Department uses ShotSpotter to locate gunfire.", "uses"),
+    ("The Dayton Police Department bought ShotSpotter sensors for the east side.", "acquires"),
+    ("The Dayton Police Department will test ShotSpotter in a six-month pilot.", "pilots"),
+    ("The Dayton Police Department is asking for $300,000 to install ShotSpotter.", "proposes"),
+    ("The Dayton Police Department ended its ShotSpotter contract this week.", "ends"),
+])
+def test_action_classes(tagger: Tagger, sentence: str, action: str) -> None:
+    rec = record(tagger, sentence)
+    assert rec["events"] == [{"agency": "Dayton Police Department", "technology": "gunshot_detection",
+                              "vendor": "SoundThinking", "action": action}]
+
+
+def test_ban_by_council(tagger: Tagger) -> None:
+    rec = record(tagger, "The Somerville City Council voted unanimously to ban facial recognition by city "
+                         "departments, including the Somerville Police Department.")
+    assert rec["events"] == [{"agency": "Somerville City Council", "technology": "face_recognition",
+                              "vendor": None, "action": "bans"}]
+
+
+def test_rejection_gives_council_rejects_and_police_proposes(tagger: Tagger) -> None:
+    rec = record(tagger, "The Hayward City Council rejected a proposal from the Hayward Police Department to "
+                         "buy a cell-site simulator.")
+    events = {(e["agency"], e["action"]) for e in rec["events"]}
+    assert events == {("Hayward City Council", "rejects"), ("Hayward Police Department", "proposes")}
+
+
+def test_general_mention_makes_no_event(tagger: Tagger) -> None:
+    rec = record(tagger, "Privacy advocates say drones and license plate readers are spreading across the "
+                         "country. The Mesa Police Department hired 30 officers this year.")
+    assert set(rec["technologies"]) == {"drones", "license_plate_readers"}
+    assert rec["events"] == []
+
+
+def test_delivery_drones_are_not_surveillance(tagger: Tagger) -> None:
+    rec = record(tagger, "Zipline, which delivers medicine by drone, raised $100 million. The Federal "
+                         "Aviation Administration approved its drone deliveries in Utah.")
+    assert rec["technologies"] == [] and rec["events"] == [] and rec["vendors"] == []
+    assert rec["agencies"] == [{"name": "Federal Aviation Administration", "state": None}]
+
+
+def test_contract_record_format(tagger: Tagger) -> None:
+    rec = record(tagger, "The Dayton Police Department uses ShotSpotter.")
+    assert set(rec) == {"id", "agencies", "vendors", "technologies", "events"}
+    assert rec["id"] == "t1"
+    assert all(set(a) == {"name", "state"} for a in rec["agencies"])  # type: ignore[attr-defined]
+    assert all(set(v) == {"name"} for v in rec["vendors"])  # type: ignore[attr-defined]
+    assert all(set(e) == {"agency", "technology", "vendor", "action"} for e in rec["events"])  # type: ignore[attr-defined]
+
+
+def test_events_carry_evidence(tagger: Tagger) -> None:
+    art = tag(tagger, "Budget talks went long. The Dayton Police Department bought ShotSpotter sensors.")
+    (event,) = art.events
+    text = tagged_text(art.article)
+    assert event.evidence == "The Dayton Police Department bought ShotSpotter sensors."
+    assert text[event.evidence_start:].startswith(event.evidence)
+    assert 0.0 < event.confidence <= 1.0
+    assert event.agency_id.startswith("agency:") and event.vendor_id == "vendor:soundthinking"
