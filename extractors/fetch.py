@@ -142,7 +142,7 @@ class Fetcher:
                     continue
                 return await self._finish(url, current, response, kind, permanent)
             finally:
-                await response.aclose()
+                await self._close(response)
         too_many = _Stop("too_many_redirects", f"more than {MAX_REDIRECTS} redirects (last: {current})")
         too_many.final_url = current
         raise too_many
@@ -196,7 +196,7 @@ class Fetcher:
             if response.status_code not in RETRY_STATUSES or last:
                 return response
             wait = _retry_after(response.headers.get("retry-after"), attempt)
-            await response.aclose()
+            await self._close(response)
             if wait > MAX_RETRY_WAIT:
                 raise _Stop(_status_outcome(response.status_code),
                             f"HTTP {response.status_code}, Retry-After {wait:.0f}s is too long; try later",
@@ -205,16 +205,33 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     async def _send(self, url: str, host: str, headers: dict[str, str]) -> httpx.Response:
-        """One request; the transport connects only to the address checked for `host`."""
+        """One request; the transport connects only to the address checked for `host`.
+
+        A concurrency slot is taken after the per-host wait (so one slow host does not
+        hold them all) and kept until `_close`, so bodies being read count too.
+        """
         await self._wait_turn(host)
         request = self._client.build_request("GET", url, headers=headers)
+        await self._slots.acquire()
         try:
-            async with self._slots, asyncio.timeout(self._hop_deadline):
+            async with asyncio.timeout(self._hop_deadline):
                 return await self._client.send(request, stream=True)
         except (httpx.TimeoutException, TimeoutError) as exc:
+            self._slots.release()
             raise _Stop("timeout", f"timed out ({type(exc).__name__}); the site may be slow or down") from exc
         except httpx.TransportError as exc:
+            self._slots.release()
             raise _Stop("network_error", f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+        except BaseException:
+            self._slots.release()
+            raise
+
+    async def _close(self, response: httpx.Response) -> None:
+        """Close a response from `_send` and give back its concurrency slot."""
+        try:
+            await response.aclose()
+        finally:
+            self._slots.release()
 
     async def _wait_turn(self, host: str) -> None:
         """Space requests to one host by the per-host interval (or the site's Crawl-delay)."""
