@@ -88,7 +88,7 @@ def test_process_killed_mid_batch_then_rerun_lands_every_article_once(env: dict[
         assert rerun.returncode == 0, rerun.stderr[-3000:]
     con = duckdb.connect(str(Path(env["OVERSIGHT_HOME"]) / "warehouse.duckdb"), read_only=True)
     landed, unique = con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone()  # type: ignore[misc]
-    repeated = con.execute("SELECT count(*) FROM (SELECT article_id, label, start_char, canonical_id FROM mentions "
+    repeated = con.execute("SELECT count(*) FROM (SELECT article_id, label, start_char, end_char, canonical_id FROM mentions "
                            "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]  # type: ignore[index]
     events, event_ids = con.execute("SELECT count(*), count(DISTINCT event_id) FROM events").fetchone()  # type: ignore[misc]
     con.close()

@@ -52,7 +52,9 @@ def land_tagged(
     latest = {t.article.article_id: t for t in batch}  # a redelivered article: the last copy wins
     dups = duplicate_of or {}
     articles = [_article_row(t, dups.get(aid)) for aid, t in latest.items()]
-    mentions = [_mention_row(aid, m) for aid, t in latest.items() for m in t.mentions]
+    # The same span resolved the same way twice is one mention.
+    mentions = list({(aid, m.label, m.start, m.end, m.canonical_id): _mention_row(aid, m)
+                     for aid, t in latest.items() for m in t.mentions}.values())
     events = [_event_row_for(t, e) for t in latest.values() for e in t.events]
     tables = {
         "batch_articles": pa.Table.from_pylist(articles, schema=_ARTICLE_SCHEMA),
