@@ -74,6 +74,9 @@ def build_federal(shared: Path) -> list[dict[str, Any]]:
             # Uncurated agencies are matched by full name only: their short names (ARC, NEC, USA)
             # collide with ordinary words and companies.
             out.append({"slug": rec["slug"], "fr_id": rec["id"], "name": rec["name"], "aliases": [], "acronyms": []})
+    # Non-US national forces share the federal treatment: matched by name, state always null.
+    for a in _read_json(SOURCES / "federal.json")["foreign"]:
+        out.append({**a, "slug": "intl:" + a["slug"], "fr_id": ""})
     return out
 
 

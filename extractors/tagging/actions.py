@@ -23,7 +23,7 @@ _CUES: dict[str, str] = {
             r"\breturned\b|\bgrounded\b|\bpaused\b|\bdismantl|\bno longer\b|\bon hold\b|\bquit\b",
     "pilots": r"\bpilot|\btrial\b|\btryout\b|\btry out\b|\btest(s|ed|ing)?\b|\bevaluat|\bfree (year|month)|"
               r"\bdemonstration\b|\bday lease\b|\btrial period\b",
-    "proposes": r"\bpropos|\bwants? to\b|\bplans? to\b|\bplanning\b|\basking for\b|\basked\b[\w\s]{0,30}\bfor\b|"
+    "proposes": r"\bpropos|\bwants? to\b|(?<!no )\bplans? to\b|\bplanning\b|\basking for\b|\basked\b[\w\s]{0,30}\bfor\b|"
                 r"(?<!records )\brequest|\bseek(s|ing)?\b|\bsought\b|\bconsidering\b|\b(will|to) consider\b|\bbudget request\b|\btabled?\b|"
                 r"\bmade the case\b|\bpitch(ed|es|ing)?\b|\bhopes? to\b|\bwould (buy|purchase|add|install|acquire)\b",
     "acquires": r"\bpurchas|\bbought\b|\bbuy(s|ing)?\b|\bacquir|\bcontract\b|\bagreement\b|\bdeal\b|\bapprov|"

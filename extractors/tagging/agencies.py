@@ -128,7 +128,7 @@ def _abroad(agency: Agency, gaz: Gazetteer, ev: PlaceEvidence) -> bool:
 def canonical_id(agency: Agency, gaz: Gazetteer, slug: str | None = None) -> str:
     """Stable id: agency:fed:<slug>, agency:<ORI> when the gazetteer knows it, else agency:pattern:<slug>-<st>."""
     if agency.kind == "federal" and slug:
-        return f"agency:fed:{slug}"
+        return f"agency:{slug}" if slug.startswith("intl:") else f"agency:fed:{slug}"
     for row in gazetteer_rows(agency.name, gaz):
         if row.state == agency.state:
             return f"agency:{row.ori}"

@@ -21,7 +21,7 @@ HEAD_NEEDS = {"District": {"School"}, "Schools": {"Public"}, "Force": {"Police"}
 # Words that make a run of capitalised words something other than an agency.
 NOT_AGENCY = {
     "Foundation", "Association", "Union", "Coalition", "University", "College", "Times", "News", "Alliance",
-    "Institute", "Privacy", "Liberties", "Fund", "Caucus", "Chamber", "Club", "Society", "Project", "Party",
+    "Institute", "Liberties", "Fund", "Caucus", "Chamber", "Club", "Society", "Project", "Party",
     "League", "Federation", "Order", "Benevolent", "Academy", "Museum", "Hospital", "Church", "Bank", "Inc.",
     "LLC", "Company", "Corp.", "Group", "Officers", "Chiefs", "Sheriffs", "Post", "Journal", "Tribune",
     "Herald", "Gazette", "Magazine", "Network", "Press", "Radio", "Television", "Studies", "Center", "Centre",
@@ -107,9 +107,19 @@ def _cut(run: list[Token]) -> tuple[int, int] | None:
     if end < len(run) and run[end].text not in PERSON_TITLES and run[end].text.replace("\u2019", "'") != "'s":
         return None  # "Atlanta Police Foundation": the name goes on past the head word
     start = 0
-    while start < end and (run[start].lower_ in LEAD_STRIP or run[start].text in CONNECT):
+    while start < end and (run[start].text in CONNECT or _strippable(run, start)):
         start += 1
     return (start, end) if start < end else None
+
+
+def _strippable(run: list[Token], i: int) -> bool:
+    """A leading word that is not part of the name; "New" stays when a name follows ("New York")."""
+    tok = run[i]
+    if tok.lower_ not in LEAD_STRIP:
+        return False
+    if tok.lower_ == "new" and i + 1 < len(run) and run[i + 1].text not in HEADS:
+        return False
+    return True
 
 
 def _valid(words: list[str]) -> bool:

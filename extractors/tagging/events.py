@@ -202,8 +202,8 @@ def _vendor_for(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> 
                 if rank(ctx.gaz, v, tech):
                     return v.key
     main = next((a for a in ctx.agencies if a.kind in ("police", "sheriff")), None)
-    if main is None or main.key != key[0]:
-        return None
+    if (main is None or main.key != key[0]) and claims[0].named_tech:
+        return None  # a side agency named with its technology gets only a vendor named with it
     makers = {v.key for v in ctx.ents.vendor_hits if _sells_product(ctx.gaz, v, tech) or _implies(ctx.gaz, v, tech)}
     return makers.pop() if len(makers) == 1 else None
 

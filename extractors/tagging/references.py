@@ -63,7 +63,7 @@ def referenced_agencies(agencies: list[Agency], clause: str, pos: int, home: str
     out: list[Agency] = []
     if _POLICE_REF.search(clause) or _TITLE_REF.search(clause):
         sheriff = re.search(r"sheriff|deput", clause, re.I)
-        found = _latest(agencies, pos, ("sheriff",) if sheriff else ("police", "sheriff"))
+        found = _latest(agencies, pos, ("sheriff",) if sheriff else ("police", "sheriff", "federal"))
         out.extend([found] if found else [])
     if _COUNCIL_REF.search(clause):
         found = _latest(agencies, pos, ("legislative",))
