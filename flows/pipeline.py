@@ -67,13 +67,17 @@ def pipeline(only: list[str] | None = None, force: bool = False, limit: int | No
 
 @flow(name="weekly-digest", log_prints=True)
 def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
-    """Write the weekly digest (Markdown and CSV) for an ISO week, default the last complete one."""
+    """Write the weekly digest (Markdown, HTML, CSV) of an ISO week (default the last complete one) as an artifact too."""
     from pathlib import Path
 
-    from warehouse.digest import write_digest
+    from prefect.artifacts import create_markdown_artifact
 
     from warehouse import db
+    from warehouse.digest import write_digest
 
     settings = load_settings()
     with db.reader(settings.warehouse_path) as con:
-        return [str(p) for p in write_digest(con, week, Path(out))]
+        paths = write_digest(con, week, Path(out))
+    create_markdown_artifact(markdown=paths[0].read_text(encoding="utf-8"), key="weekly-digest",
+                             description=f"oversight weekly digest {paths[0].stem.removeprefix('digest-')}")
+    return [str(p) for p in paths]

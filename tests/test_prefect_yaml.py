@@ -1,0 +1,55 @@
+"""prefect.yaml smoke test: every entrypoint imports a flow, every schedule parses, `serve` builds from it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from prefect.client.schemas.schedules import CronSchedule
+from prefect.flows import Flow
+
+from flows.cli_research import deployment_specs, load_entrypoint, served_deployments
+
+SPECS = deployment_specs()
+
+
+def test_the_three_deployments_are_declared() -> None:
+    assert {s["name"]: s["entrypoint"] for s in SPECS} == {
+        "poll": "flows/pipeline.py:poll_feeds",
+        "process": "flows/pipeline.py:process",
+        "weekly-digest": "flows/pipeline.py:weekly_digest",
+    }
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s["name"])
+def test_entrypoint_imports_a_flow_that_takes_the_parameters(spec: dict) -> None:
+    flow = load_entrypoint(spec["entrypoint"])
+    assert isinstance(flow, Flow)
+    assert set(spec.get("parameters") or {}) <= set(flow.parameters.properties)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s["name"])
+def test_every_schedule_parses(spec: dict) -> None:
+    assert spec["schedules"]
+    for entry in spec["schedules"]:
+        schedule = CronSchedule(cron=entry["cron"], timezone=entry["timezone"])
+        assert schedule.timezone == "UTC"
+
+
+def test_schedules_fire_when_the_issue_says() -> None:
+    crons = {s["name"]: s["schedules"][0]["cron"] for s in SPECS}
+    assert crons == {"poll": "*/15 * * * *", "process": "*/5 * * * *", "weekly-digest": "0 7 * * 1"}
+    from croniter import croniter
+
+    monday = croniter(crons["weekly-digest"], datetime(2026, 3, 18, tzinfo=UTC)).get_next(datetime)
+    assert (monday.weekday(), monday.hour, monday.minute) == (0, 7, 0)
+
+
+def test_serve_builds_the_same_deployments_with_retries() -> None:
+    built = {d.name: d for d in served_deployments()}
+    assert set(built) == {"poll", "process", "weekly-digest"}
+    assert built["weekly-digest"].parameters == {"out": "digests"}
+    assert built["process"].schedules[0].schedule.cron == "*/5 * * * *"
+    assert built["process"].concurrency_limit == 1
+    assert [s.get("work_pool", {}).get("job_variables", {}).get("env", {}).get("PREFECT_FLOWS_DEFAULT_RETRIES")
+            for s in SPECS] == ["1", "1", "3"]
