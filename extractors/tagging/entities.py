@@ -15,6 +15,17 @@ _CONTEXT = re.compile(r"\b(police|policing|sheriff|law enforcement|surveillance|
                       r"prison|privacy)\b", re.I)
 
 
+# A company the gazetteer does not know counts as a vendor only when the text presents it as one.
+_VENDOR_CUE_BEFORE = re.compile(r"\b((contract|agreement|deal|partnership|subscription)s? (\w+ ){0,3}with|"
+                                r"partnered with|made by|supplied by|sold by|provided by|built by|"
+                                r"vendor|company|firm)( the)?\s*$", re.I)
+_VENDOR_CUE_AFTER = re.compile(r"^,? (a|an|the)( [\w-]+){0,3} (reseller|company|firm|startup|vendor|maker|"
+                               r"manufacturer|supplier|provider|contractor|integrator|developer)\b", re.I)
+_NOT_VENDOR = re.compile(r"\b(Police|Sheriff|County|City|Council|Department|Office|University|College|"
+                         r"Times|News|Post|Journal|Tribune|Union|Foundation|Institute|Coalition|Association|"
+                         r"ACLU|Court|Commission|Board|State|Agency|Bureau|Network|Press|Council|Center)\b")
+
+
 @dataclass
 class Entities:
     """Accepted technology and vendor hits of one article."""
@@ -52,6 +63,7 @@ def find_entities(facts: DocFacts, gaz: Gazetteer) -> Entities:
     raw_vendors = [h for h in facts.hits if h.kind == "vendor"]
     named = {h.key for h in raw_vendors if not h.ambiguous}
     vendors = [h for h in raw_vendors if _vendor_ok(h, named, tech_seen, gaz)]
+    vendors += _unknown_vendors(facts, vendors)
     implied: list[tuple[int, str]] = [(h.start, h.key) for h in techs]
     for v in vendors:
         for slug in [v.technology] if v.technology else gaz.vendor_implies.get(v.key, []):
@@ -61,6 +73,22 @@ def find_entities(facts: DocFacts, gaz: Gazetteer) -> Entities:
         return Entities([], [], [], [])
     names = list(dict.fromkeys(h.key for h in sorted(vendors, key=lambda h: h.start)))
     return Entities(techs, sorted(vendors, key=lambda h: h.start), slugs, names)
+
+
+def _unknown_vendors(facts: DocFacts, known: list[Hit]) -> list[Hit]:
+    """ORG entities presented as suppliers ("a contract with Insight Public Sector, a reseller")."""
+    taken = [(h.start, h.end) for h in facts.hits if h.kind in ("vendor", "agency", "federal", "acronym")]
+    out: list[Hit] = []
+    for h in facts.hits:
+        if h.kind != "org" or _NOT_VENDOR.search(h.text) or not h.text[:1].isupper():
+            continue
+        if any(s < h.end and h.start < e for s, e in taken):
+            continue
+        before, after = facts.text[max(0, h.start - 60):h.start], facts.text[h.end:h.end + 60]
+        if _VENDOR_CUE_BEFORE.search(before) or _VENDOR_CUE_AFTER.search(after):
+            name = re.sub(r"^(the|The) |,? (Inc|LLC|Corp|Co|Ltd)\.?$", "", h.text).strip()
+            out.append(Hit("vendor", h.start, h.end, h.text, name))
+    return out
 
 
 def hit_technologies(hit: Hit, gaz: Gazetteer) -> list[str]:

@@ -150,8 +150,8 @@ class _DocContext:
                     proposal = Claim(c.sentence, "proposes", True, False, c.named_tech, c.vendors)
                     self.claims.setdefault((operator.key, tech), []).append(proposal)
                 return
-            if operator is None:
-                return
+            if operator is None or c.action == "uses":
+                return  # a council approves or ends things; it does not "use" them
             agency = operator
         elif c.action in ("bans", "rejects"):
             # Police do not ban or reject; the body that does is the jurisdiction's council, if named.

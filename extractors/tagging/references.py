@@ -17,8 +17,8 @@ _TITLE_REF = re.compile(r"\b((Police |Deputy |Assistant )?(Chief|Commissioner|Sh
                         r"Cmdr\.|Lt\.|Sgt\.|Capt\.) [A-Z]\w+|Police Chief|Police Commissioner)\b")
 _CITY_REF = re.compile(r"\b(the city|city officials|city leaders|city government|city hall|the town|"
                        r"town officials|the village|the county|county officials)\b", re.I)
-_COUNCIL_REF = re.compile(r"\b(the council|council members|councilmembers|the commission|commissioners|"
-                          r"the board|supervisors|aldermen|the city council|the town council)\b", re.I)
+_COUNCIL_REF = re.compile(r"\b(the council|the commission|"
+                          r"the board|the city council|the town council)\b", re.I)
 # Funders and recipients of a notice are not the agencies doing the thing.
 _NOT_ACTOR_BEFORE = re.compile(r"\b(grant|grants|funding|money|funds|paid for) (from|by)( the)?\s*$|"
                                r"\bnotified( the)?\s*$|\bon behalf of( the)?\s*$|\bby the\s*$", re.I)
