@@ -83,7 +83,8 @@ def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float
     bus = open_bus(settings)
     stages = WORKER_STAGES[stage]
     consumers = {s: bus.consumer(*topics.STAGE_INPUT[s]) for s in stages}
-    outcomes, failures, idle_since = Outcomes(), 0, time.monotonic()
+    outcomes, failures = Outcomes(), 0
+    idle_since: float | None = None  # set after the first poll, which includes the group join
     try:
         while not stop.stopped:
             try:
@@ -96,7 +97,7 @@ def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float
                     raise
                 consumers = _reopen(bus, consumers, failures, exc)
                 continue
-            idle_since = time.monotonic() if handled else idle_since
+            idle_since = time.monotonic() if handled or idle_since is None else idle_since
             if max_idle_s is not None and time.monotonic() - idle_since > max_idle_s:
                 log.info("%s: idle for %.0f s, stopping", stage, max_idle_s)
                 break

@@ -190,7 +190,7 @@ class _JoinListener(ConsumerRebalanceListener):
 
     def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         if revoked:
-            log.info("%s: partitions %s revoked (rebalance)", self.consumer.group, sorted(p.partition for p in revoked))
+            log.info("%s: released partitions %s", self.consumer.group, sorted(p.partition for p in revoked))
 
     def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self.consumer.joined = True
