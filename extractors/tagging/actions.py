@@ -23,7 +23,7 @@ _CUES: dict[str, str] = {
             r"\breturned\b|\bgrounded\b|\bpaused\b|\bdismantl|\bno longer\b|\bon hold\b|\bquit\b",
     "pilots": r"\bpilot|\btrial\b|\btryout\b|\btry out\b|\btest(s|ed|ing)?\b|\bevaluat|\bfree (year|month)|"
               r"\bdemonstration\b|\bday lease\b|\btrial period\b",
-    "proposes": r"\bpropos|\bwants? to\b|(?<!no )\bplans? to\b|\bplanning\b|\basking for\b|\basked\b[\w\s]{0,30}\bfor\b|"
+    "proposes": r"\bpropos|\bwants? to\b|(?<!no )\bplans? to\b|\bplanning\b|\bask(s|ed|ing)?\b[\w\s]{0,30}\bfor\b|"
                 r"(?<!records )\brequest|\bseek(s|ing)?\b|\bsought\b|\bconsidering\b|\b(will|to) consider\b|\bbudget request\b|\btabled?\b|"
                 r"\bmade the case\b|\bpitch(ed|es|ing)?\b|\bhopes? to\b|\bwould (buy|purchase|add|install|acquire)\b",
     "acquires": r"\bpurchas|\bbought\b|\bbuy(s|ing)?\b|\bacquir|\bcontract\b|\bagreement\b|\bdeal\b|\bapprov|"
@@ -31,7 +31,7 @@ _CUES: dict[str, str] = {
                 r"\bsign(ed|s|ing)? (up|on)\b|\bpartner|\bjoin(s|ed|ing)?\b|\badds?\b|\badded\b|\badding\b|"
                 r"\blaunch(ed|es|ing)? (a|an|the|its|their) (new )?(program|pilot|system|service|initiative)\b|"
                 r"\border(s|ed)?\b|\baward|\bgo(es)? live\b|\bwent live\b|\bnew\b|\bbuilt\b|\bobtain|"
-                r"\bgrant\b|\bswitch(ing)? to\b|\breplace|\bupgrad|\bupdate|\bprocure|\bgave\b",
+                r"\bgrant\b|\bswitch(ing)? to\b|\ballow(s|ed|ing)?\b|\bauthoriz|\breplace|\bupgrad|\bupdate|\bprocure|\bgave\b",
     "uses": r"\buse[sd]?\b|\busing\b|\brel(y|ies|ied) on\b|\boperat|\bruns?\b|\brunning\b|\bcontinues\b|"
             r"\balready\b|\bin use\b|\bemploy|\butiliz|\bowned\b|\bhas had\b|\bwork(s|ed)? with\b",
 }
@@ -40,9 +40,11 @@ _MODAL = re.compile(r"\b(can|could|may|might|should)\s+(\w+\s+)?$", re.I)
 _NEGATION = re.compile(r"\b(never|not|n't|no one|nobody)\b", re.I)
 _PROPOSAL_NEAR = re.compile(r"\b(propos|agreement|item|vote|request|plan|purchase)", re.I)
 # A fronted time clause ("Three years after city leaders approved them, ...") is background.
+_DATELINE = re.compile(r"^[A-Z][A-Z.'\- ]{1,40}(,\s*[A-Z][A-Za-z. ]{1,20}?)?\s*(\u2014|\u2013|--)\s*")
 _FRONTED = re.compile(r"^[^,]{0,80}?\b(after|since|before|when|until)\b[^,]{0,120},\s*", re.I)
-_SPLIT = re.compile(r";|:|\s[\u2014\u2013]\s|\s--\s|,?\s+\b(?:but|then|while|whereas|which|that|because|"
+_SPLIT = re.compile(r";|:|\s[\u2014\u2013]\s|\s--\s|,\s+and\s+(?=(wants|is|are|was|were|has|have|had|will|would|said|says|plans)\b)|,?\s+\b(?:but|then|while|whereas|which|that|because|"
                     r"although|though|when|after|before|until|unless)\b\s+", re.I)
+_UNDONE = re.compile(r"\b(revers|lift|repeal|overturn|weaken|roll(ed|ing)? back|exempt|loosen)", re.I)
 _NAMES = re.compile(r"(\w[\s,]+)([A-Z][a-z]+)")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
@@ -70,34 +72,56 @@ def segments(sentence: str) -> list[Segment]:
 
 
 def fronted_clause_end(sentence: str) -> int:
-    """Length of a fronted time clause whose cues describe the past, or 0."""
-    m = _FRONTED.match(sentence)
-    return m.end() if m else 0
+    """Length of a dateline plus a fronted time clause whose cues describe the past, or 0."""
+    d = _DATELINE.match(sentence)
+    start = d.end() if d else 0
+    m = _FRONTED.match(sentence[start:])
+    return start + (m.end() if m else 0)
+
+
+def _cues(text: str) -> dict[str, int]:
+    """Each action's first cue position in a clause, skipping hypothetical ("could suspend") and undone
+    ("reversing a ban") cues."""
+    found: dict[str, int] = {}
+    for action in PRECEDENCE:
+        for m in _CUE_RE[action].finditer(text):
+            if _MODAL.search(text[:m.start()]):
+                continue
+            if action == "bans" and _UNDONE.search(text[max(0, m.start() - 40):m.start()]):
+                continue
+            if action == "ends" and m.group(0).lower() == "on hold" and _PROPOSAL_NEAR.search(text):
+                found.setdefault("proposes", m.start())
+                continue
+            found.setdefault(action, m.start())
+            break
+    return found
 
 
 def classify(text: str, published_year: int | None) -> tuple[str, bool] | None:
     """(action, explicit) for a clause, or None when it is negated or hypothetical.
 
     explicit is False when no cue matched and "uses" is only the default."""
-    found: list[str] = []
     text = _NAMES.sub(lambda m: m.group(1) + "_" * len(m.group(2)), text)  # "Commissioner Danielle Outlaw"
-    for action in PRECEDENCE:
-        for m in _CUE_RE[action].finditer(text):
-            if _MODAL.search(text[:m.start()]):
-                continue
-            if action == "ends" and m.group(0).lower() == "on hold" and _PROPOSAL_NEAR.search(text):
-                found.append("proposes")
-                continue
-            found.append(action)
-            break
-    best = min(found, key=PRECEDENCE.index) if found else "uses"
+    found = _cues(text)
+    decisive: list[str] = [a for a in ("bans", "rejects", "ends", "pilots") if a in found]
+    best: str
+    if decisive:
+        best = decisive[0]
+    elif "proposes" in found or "acquires" in found:
+        # Between asking and getting, the main verb comes first: "asked the council to approve a
+        # contract" is a proposal, "approved the department's request" an acquisition.
+        best = min(["proposes", "acquires"], key=lambda a: found.get(a, len(text) + 1))
+    else:
+        best = "uses"
     if best in ("uses", "acquires", "pilots") and _NEGATION.search(text):
         return None
-    if best == "acquires" and published_year and _past(text, published_year):
+    if best == "acquires" and published_year and _past(text, published_year, found["acquires"]):
         best = "uses"  # "The department bought Clearview licenses in 2020": background, not news
     return best, bool(found)
 
 
-def _past(text: str, published_year: int) -> bool:
-    years = [int(y) for y in _YEAR.findall(text)]
-    return bool(years) and max(years) < published_year or bool(re.search(r"\bago\b", text))
+def _past(text: str, published_year: int, cue: int) -> bool:
+    """Whether the acquisition cue at `cue` is dated before the article ("bought ... in August 2020")."""
+    near = text[cue:cue + 45]
+    years = [int(y) for y in _YEAR.findall(near)]
+    return bool(years) and max(years) < published_year or bool(re.search(r"\bago\b", near))

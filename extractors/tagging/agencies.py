@@ -63,11 +63,12 @@ def kind_of(name: str) -> str:
     return "other"
 
 
-def display_name(text: str, gaz: Gazetteer) -> str:
+def display_name(text: str, gaz: Gazetteer, abroad: bool = False) -> str:
     """Clean a surface name: straight apostrophes, no leading 'the', 'X Police' -> 'X Police Department'."""
     name = re.sub(r"\s+", " ", text.replace("\u2019", "'")).strip()
     name = re.sub(r"^(?:the|The)\s+", "", name)
-    if name.endswith(" Police") and not name.endswith("State Police"):
+    if name.endswith(" Police") and not name.endswith("State Police") and not abroad \
+            and name[:-7] not in gaz.non_us:
         full = name + " Department"
         if name_key(full) in gaz.us_by_name:
             return full
@@ -121,8 +122,7 @@ def _abroad(agency: Agency, gaz: Gazetteer, ev: PlaceEvidence) -> bool:
     place_words = agency.name.split(" Police")[0]
     if place_words in gaz.non_us and not gazetteer_rows(agency.name, gaz):
         return True
-    return ev.dateline_place is not None and ev.dateline_place.upper() in {p.upper() for p in gaz.non_us} \
-        and ev.dateline_state is None and not gazetteer_rows(agency.name, gaz)
+    return ev.abroad
 
 
 def canonical_id(agency: Agency, gaz: Gazetteer, slug: str | None = None) -> str:
@@ -140,7 +140,7 @@ def collect_agencies(facts: DocFacts, gaz: Gazetteer, ev: PlaceEvidence) -> list
     """Group the agency hits of an article into canonical agencies, in order of first mention."""
     by_key: dict[str, Agency] = {}
     slugs: dict[str, str] = {}
-    for hit, name, slug in _named_hits(facts, gaz):
+    for hit, name, slug in _named_hits(facts, gaz, ev.abroad):
         key = name_key(name)
         agency = by_key.get(key) or by_key.get(key.replace(" county ", " "))
         if agency is None:
@@ -165,7 +165,7 @@ def _near_states(agency: Agency, facts: DocFacts, ev: PlaceEvidence) -> list[str
     return [st for _, st in sorted(near)]
 
 
-def _named_hits(facts: DocFacts, gaz: Gazetteer) -> list[tuple[Hit, str, str | None]]:
+def _named_hits(facts: DocFacts, gaz: Gazetteer, abroad: bool) -> list[tuple[Hit, str, str | None]]:
     """(hit, display name, federal slug or None) for pattern, federal-name and acronym hits."""
     pattern = [h for h in facts.hits if h.kind == "agency"]
     out: list[tuple[Hit, str, str | None]] = []
@@ -182,6 +182,7 @@ def _named_hits(facts: DocFacts, gaz: Gazetteer) -> list[tuple[Hit, str, str | N
     for h in pattern:
         if any(f.start <= h.start and h.end <= f.end for f, _, s in out if s):
             continue
-        fed = gaz.federal_names.get(display_name(h.text, gaz))
-        out.append((h, fed[1] if fed else display_name(h.text, gaz), fed[0] if fed else None))
+        name = display_name(h.text, gaz, abroad)
+        fed = gaz.federal_names.get(name)
+        out.append((h, fed[1] if fed else name, fed[0] if fed else None))
     return sorted(out, key=lambda t: t[0].start)

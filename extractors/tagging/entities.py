@@ -12,7 +12,10 @@ from extractors.tagging.spans import DocFacts, Hit
 # this keeps delivery drones and warehouse robots in business news out.
 _CONTEXT = re.compile(r"\b(police|policing|sheriff|law enforcement|surveillance|officers|deputies|troopers|"
                       r"detectives|investigators|agenc(y|ies)|crime|criminal|immigration|homeland|jail|"
-                      r"prison|privacy)\b", re.I)
+                      r"prison|privacy|public safety|warrant)\b", re.I)
+# Terms of these technologies mean surveillance only in such a story; the others always do.
+_NEEDS_CONTEXT = {"drones", "robots", "camera_networks", "video_analytics", "data_analytics", "biometrics",
+                  "social_media_monitoring"}
 
 
 # A company the gazetteer does not know counts as a vendor only when the text presents it as one.
@@ -56,9 +59,9 @@ def _vendor_ok(hit: Hit, named: set[str], tech_seen: set[str], gaz: Gazetteer) -
 
 def find_entities(facts: DocFacts, gaz: Gazetteer) -> Entities:
     """Technology and vendor mentions that count, with the article's technology and vendor lists."""
-    if not _CONTEXT.search(facts.text):
-        return Entities([], [], [], [])
-    techs = [h for h in facts.hits if h.kind == "tech" and _tech_ok(h, facts, gaz)]
+    context = bool(_CONTEXT.search(facts.text))
+    techs = [h for h in facts.hits if h.kind == "tech" and _tech_ok(h, facts, gaz)
+             and (context or h.key not in _NEEDS_CONTEXT)]
     tech_seen = {h.key for h in techs}
     raw_vendors = [h for h in facts.hits if h.kind == "vendor"]
     named = {h.key for h in raw_vendors if not h.ambiguous}
@@ -67,7 +70,8 @@ def find_entities(facts: DocFacts, gaz: Gazetteer) -> Entities:
     implied: list[tuple[int, str]] = [(h.start, h.key) for h in techs]
     for v in vendors:
         for slug in [v.technology] if v.technology else gaz.vendor_implies.get(v.key, []):
-            implied.append((v.start, slug))
+            if context or slug not in _NEEDS_CONTEXT:
+                implied.append((v.start, slug))
     slugs = list(dict.fromkeys(s for _, s in sorted(implied)))
     if not slugs:
         return Entities([], [], [], [])

@@ -85,9 +85,12 @@ class _SentenceReader:
     def _clause(self, c: _Clause) -> None:
         d = self.doc
         named = explicit_agencies(d.agencies, c.start, c.end, d.facts.text)
-        refs = [] if named else referenced_agencies(d.agencies, c.text, c.start, d.home)
+        refs = referenced_agencies(d.agencies, c.text, c.start, d.home)
+        if any(a.operates for a in named):
+            refs = []  # "police are asking the Common Council": the council is named, the police are not
+        refs = [r for r in refs if r not in named and (not named or r.operates)]
         if named or refs:
-            self.agencies, self.named_agency = named or refs, bool(named)
+            self.agencies, self.named_agency = named + refs, bool(named)
         hits = _in(d.ents.tech_hits, c.start, c.end) + _in(d.ents.vendor_hits, c.start, c.end)
         techs = list(dict.fromkeys(t for h in hits for t in hit_technologies(h, d.gaz)))
         if not techs and not self.techs:
@@ -193,14 +196,25 @@ def _decide(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> Even
 
 
 def _vendor_for(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> str | None:
-    """The vendor tied to an event: product of that technology, then a maker of it, in its sentences;
-    for the article's main agency, else the one company in the article that stands for the technology."""
+    """The vendor tied to an event: a product of that technology, then a maker of it, named in the
+    event's sentences; several makers and no choice between them give None."""
     tech = key[1]
-    for rank in (_sells_product, _implies, _sells):
-        for c in claims:
-            for v in c.vendors:
-                if rank(ctx.gaz, v, tech):
-                    return v.key
+    for c in claims:
+        for rank in (_sells_product, _implies, _sells):
+            found = list(dict.fromkeys(v.key for v in c.vendors if rank(ctx.gaz, v, tech)))
+            parents = {ctx.gaz.vendor_parent.get(name) for name in found}
+            found = [name for name in found if name not in parents]  # "Motorola's Vigilant unit"
+            if len(found) > 1 and rank is not _sells_product:
+                return None  # "evaluating cameras from Getac and Axon": no supplier chosen yet
+            if found:
+                return found[0]
+    return _main_agency_vendor(ctx, key, claims)
+
+
+def _main_agency_vendor(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> str | None:
+    """For the article's main agency (or a claim that carried the technology over), the one company in
+    the article that stands for the technology."""
+    tech = key[1]
     main = next((a for a in ctx.agencies if a.kind in ("police", "sheriff")), None)
     if (main is None or main.key != key[0]) and claims[0].named_tech:
         return None  # a side agency named with its technology gets only a vendor named with it

@@ -46,6 +46,7 @@ class Gazetteer:
     vendor_terms: dict[str, VendorTerm]
     vendor_techs: dict[str, list[str]]
     vendor_implies: dict[str, list[str]]
+    vendor_parent: dict[str, str]
     federal_names: dict[str, tuple[str, str]]  # surface -> (slug, canonical name)
     federal_acronyms: dict[str, tuple[str, str]]
     city_acronyms: dict[str, tuple[str, str | None]]
@@ -82,6 +83,8 @@ def _load_vendors(gaz: Gazetteer) -> None:
         name = v["name"]
         gaz.vendor_techs[name] = list(v["technologies"])
         gaz.vendor_implies[name] = list(v["implies"])
+        if v.get("parent"):
+            gaz.vendor_parent[name] = v["parent"]
         ambiguous = set(v["ambiguous"])
         for alias in [name, *v["aliases"]]:
             gaz.vendor_terms.setdefault(alias, VendorTerm(name, None, alias in ambiguous, False))
@@ -146,7 +149,7 @@ def load_gazetteer() -> Gazetteer:
         tech_terms={slug: list(spec["terms"]) for slug, spec in techs.items()},
         tech_acronyms={slug: list(spec["acronyms"]) for slug, spec in techs.items()},
         tech_exclude={slug: {w.lower() for w in spec["exclude_context"]} for slug, spec in techs.items()},
-        vendor_terms={}, vendor_techs={}, vendor_implies={},
+        vendor_terms={}, vendor_techs={}, vendor_implies={}, vendor_parent={},
         federal_names={}, federal_acronyms={}, city_acronyms={},
     )
     _load_vendors(gaz)

@@ -18,6 +18,7 @@ class PlaceEvidence:
 
     dateline_state: str | None = None
     dateline_place: str | None = None
+    abroad: bool = False  # the dateline is outside the US ("MELBOURNE, Australia -", "LONDON -")
     place_states: dict[str, str] = field(default_factory=dict)  # place key -> state from "City, State"
     mentions: list[tuple[int, str]] = field(default_factory=list)  # (char offset, state) in text order
 
@@ -54,7 +55,12 @@ _PATTERNS: dict[int, re.Pattern[str]] = {}
 def gather_evidence(text: str, body_start: int, gaz: Gazetteer) -> PlaceEvidence:
     """Collect dateline, "City, State" and state-name evidence from the tagged text."""
     ev = PlaceEvidence()
-    ev.dateline_place, ev.dateline_state = parse_dateline(text[body_start:body_start + 120], gaz)
+    head = text[body_start:body_start + 120]
+    ev.dateline_place, ev.dateline_state = parse_dateline(head, gaz)
+    m = _DATELINE.match(head)
+    if m and ev.dateline_state is None:
+        names = {m.group(1).strip().title(), (m.group(2) or "").strip()}
+        ev.abroad = bool(names & gaz.non_us) and m.group(1).strip() not in gaz.dateline_cities
     pattern = _PATTERNS.setdefault(id(gaz), _state_pattern(gaz))
     for m in pattern.finditer(text):
         if _NOT_STATE_AFTER.match(text[m.end():m.end() + 12]):
