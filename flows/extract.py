@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import atexit
 import logging
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import partial
 from urllib.parse import urlsplit
@@ -15,6 +12,7 @@ from extractors.article import ExtractedPage, extract_page
 from extractors.dedup import fingerprint
 from extractors.fetch import FetchResult, fetch_pages
 from extractors.urls import article_id, canonical_url
+from flows.cpu import map_chunks
 from flows.outcomes import Outcomes
 from flows.stages import entry_dead_letter
 from schemas.records import Article, DeadLetter, FeedEntry
@@ -22,26 +20,16 @@ from schemas.settings import Settings
 
 log = logging.getLogger("oversight.extract")
 
-_POOL: ProcessPoolExecutor | None = None
-# Below this many pages the pool's pickling costs more than it saves.
-_POOL_MIN_BATCH = 4
+def fetch_entries(settings: Settings, entries: Sequence[FeedEntry]) -> list[FetchResult]:
+    """Fetch the pages of a batch of entries concurrently (I/O only; runs beside the CPU stages)."""
+    return fetch_pages(settings, [e.url for e in entries]) if entries else []
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
-        _POOL = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
-        atexit.register(_POOL.shutdown, cancel_futures=True)
-    return _POOL
-
-
-def extract_entries(
-    settings: Settings, entries: Sequence[FeedEntry]
+def build_articles(
+    settings: Settings, entries: Sequence[FeedEntry], results: Sequence[FetchResult]
 ) -> tuple[list[Article], list[DeadLetter], Outcomes]:
-    """Fetch and extract entries; every entry yields one Article with its outcome as `status`."""
+    """Extract fetched pages on every core; every entry yields one Article with its outcome as `status`."""
     outcomes = Outcomes()
-    results = fetch_pages(settings, [e.url for e in entries]) if entries else []
     pages = _extract_all(settings, entries, results)
     articles, dead = [], []
     for entry, result, page in zip(entries, results, pages, strict=True):
@@ -61,10 +49,7 @@ def extract_html_many(
 ) -> list[ExtractedPage]:
     """Extract pages on every core (a process pool sized by OVERSIGHT_WORKERS), in input order."""
     args = list(zip(htmls, urls, published or [None] * len(htmls), strict=True))
-    work = partial(_extract_one, settings.extractor)
-    if settings.cpu_workers > 1 and len(args) >= _POOL_MIN_BATCH:
-        return list(_pool(settings.cpu_workers).map(work, args, chunksize=max(1, len(args) // 16)))
-    return [work(a) for a in args]
+    return map_chunks(partial(_extract_chunk, settings.extractor), args, settings.cpu_workers)
 
 
 def _extract_all(
@@ -79,9 +64,8 @@ def _extract_all(
     return pages
 
 
-def _extract_one(extractor: str, args: tuple[str, str, datetime | None]) -> ExtractedPage:
-    html, url, published = args
-    return extract_page(html, url, extractor=extractor, feed_published=published)
+def _extract_chunk(extractor: str, args: list[tuple[str, str, datetime | None]]) -> list[ExtractedPage]:
+    return [extract_page(html, url, extractor=extractor, feed_published=published) for html, url, published in args]
 
 
 def _article(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None) -> Article:

@@ -6,10 +6,12 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flows.bus import Bus, Consumer, Message
+from flows.cpu import map_chunks
 from flows.outcomes import Outcomes
 from schemas import topics
 from schemas.records import (
@@ -70,44 +72,73 @@ def publish(bus: Bus, topic: str, records: Sequence[Record]) -> None:
 
 
 def run_batches(
-    stage: str, consumer: Consumer, step: Callable[[list[Message]], Outcomes], settings: Settings,
-    limit: int | None = None,
+    stage: str, consumer: Consumer, finish: Callable[[list[Message], Any], Outcomes], settings: Settings,
+    limit: int | None = None, prepare: Callable[[list[Message]], Any] = lambda batch: None,
 ) -> Outcomes:
-    """Poll and process batches until the topic is drained or `limit` messages were handled."""
-    outcomes, handled, clock = Outcomes(), 0, time.perf_counter()
+    """Poll and process batches until the topic is drained or `limit` messages were handled.
+
+    `prepare` starts a batch's I/O (fetching) as soon as it is polled, so it overlaps the CPU work of
+    `finish` on the batch before it; a batch is committed only after `finish` made its output durable.
+    """
+    outcomes, handled, queued, clock = Outcomes(), 0, 0, time.perf_counter()
     limit = limit or settings.max_per_run
-    while handled < limit:
-        batch = consumer.poll(min(settings.batch_size, limit - handled), timeout=0.5)
-        if not batch:
+    ahead: tuple[list[Message], Any] | None = None
+    while True:
+        batch = consumer.poll(min(settings.batch_size, limit - queued), timeout=0.5) if queued < limit else []
+        queued += len(batch)
+        polled = (batch, prepare(batch)) if batch else None
+        if ahead is not None:
+            outcomes.merge(finish(*ahead))
+            consumer.commit(ahead[0])
+            handled += len(ahead[0])
+            log.info("%s: %d message(s) done (%s)", stage, handled, outcomes.summary([stage]))
+        if polled is None:
             break
-        outcomes.merge(step(batch))
-        consumer.commit(batch)  # only after step() made its output durable
-        handled += len(batch)
-        log.info("%s: %d message(s) done (%s)", stage, handled, outcomes.summary([stage]))
+        ahead = polled
     outcomes.add("ms", stage, round((time.perf_counter() - clock) * 1000))  # stage time, for benchmarks
     return outcomes
 
 
-def extract_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
-    """Fetch and extract a batch of feed entries; publish articles and dead letters."""
-    from flows.extract import extract_entries  # heavy imports only where needed
+def extract_prepare(settings: Settings, batch: list[Message]) -> Future[tuple[Decoded, list[Any]]]:
+    """Decode a batch of entries and start fetching their pages in the background."""
+    from flows.extract import fetch_entries
 
     decoded = decode_batch("extract", batch, FeedEntry)
     entries = [r for _, r in decoded.records if isinstance(r, FeedEntry)]
-    articles, dead, outcomes = extract_entries(settings, entries)
+    return _fetcher().submit(lambda: (decoded, fetch_entries(settings, entries)))
+
+
+def extract_step(
+    settings: Settings, bus: Bus, batch: list[Message], fetched: Future[Any] | None = None
+) -> Outcomes:
+    """Extract a (fetched) batch of feed entries on every core; publish articles and dead letters."""
+    from flows.extract import build_articles
+
+    decoded, results = (fetched or extract_prepare(settings, batch)).result()
+    entries = [r for _, r in decoded.records if isinstance(r, FeedEntry)]
+    articles, dead, outcomes = build_articles(settings, entries, results)
     publish(bus, topics.ARTICLES, articles)
     publish(bus, topics.DEAD_LETTERS, [*decoded.dead, *dead])
     outcomes.add("extract", "dead_letter", len(decoded.dead))
     return outcomes
 
 
-def tag_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
-    """Tag a batch of articles; publish tagged articles."""
-    from extractors.tagger import load_tagger
+_FETCHER: ThreadPoolExecutor | None = None
 
+
+def _fetcher() -> ThreadPoolExecutor:
+    # One fetch thread: each batch's fetches are already concurrent (async) inside it.
+    global _FETCHER
+    if _FETCHER is None:
+        _FETCHER = ThreadPoolExecutor(1, thread_name_prefix="fetch")
+    return _FETCHER
+
+
+def tag_step(settings: Settings, bus: Bus, batch: list[Message], _: Any = None) -> Outcomes:
+    """Tag a batch of articles; publish tagged articles."""
     decoded = decode_batch("tag", batch, Article)
     articles = [r for _, r in decoded.records if isinstance(r, Article)]
-    tagged = load_tagger().tag_articles(articles) if articles else []
+    tagged = map_chunks(_tag_chunk, articles, settings.cpu_workers) if articles else []
     publish(bus, topics.TAGGED, tagged)
     publish(bus, topics.DEAD_LETTERS, decoded.dead)
     outcomes = Outcomes()
@@ -118,7 +149,7 @@ def tag_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
     return outcomes
 
 
-def land_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
+def land_step(settings: Settings, bus: Bus, batch: list[Message], _: Any = None) -> Outcomes:
     """Write a batch of tagged articles to the warehouse (waiting out a lock); dead letters go back on the bus."""
     from flows.land import land_batch
 
@@ -130,7 +161,7 @@ def land_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
     return outcomes
 
 
-def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outcomes:
+def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message], _: Any = None) -> Outcomes:
     """Record dead letters in the warehouse's dead_letters table."""
     from flows.land import land_dead_letter_batch
 
@@ -143,20 +174,28 @@ def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message]) -> Outc
     return outcomes
 
 
-STEPS: dict[str, Callable[[Settings, Bus, list[Message]], Outcomes]] = {
+def _tag_chunk(articles: list[Article]) -> list[TaggedArticle]:
+    from extractors.tagger import load_tagger  # loaded once per process, kept between batches
+
+    return load_tagger().tag_articles(articles)
+
+
+STEPS: dict[str, Callable[[Settings, Bus, list[Message], Any], Outcomes]] = {
     "extract": extract_step,
     "tag": tag_step,
     "land": land_step,
     "dead-letters": dead_letter_step,
 }
+PREPARE: dict[str, Callable[[Settings, list[Message]], Any]] = {"extract": extract_prepare}
 
 
 def run_stage(settings: Settings, bus: Bus, stage: str, limit: int | None = None) -> Outcomes:
     """Drain one stage's input topic (bounded by `limit`, default OVERSIGHT_MAX_PER_RUN)."""
     group, topic = topics.STAGE_INPUT[stage]
     consumer = bus.consumer(group, topic)
-    step = STEPS[stage]
+    step, prepare = STEPS[stage], PREPARE.get(stage)
     try:
-        return run_batches(stage, consumer, lambda b: step(settings, bus, b), settings, limit)
+        return run_batches(stage, consumer, lambda b, p: step(settings, bus, b, p), settings, limit,
+                           (lambda b: prepare(settings, b)) if prepare else (lambda b: None))
     finally:
         consumer.close()
