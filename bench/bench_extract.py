@@ -44,6 +44,7 @@ class Score:
     failures: int = 0
     dated: int = 0
     millis: list[float] = field(default_factory=list)
+    cpu_millis: list[float] = field(default_factory=list)
 
     @property
     def f1(self) -> float:
@@ -80,7 +81,7 @@ def run(extractor: str, pages: list[tuple[str, str, str]]) -> Score:
     score = Score()
     extract_page(pages[0][1], pages[0][0], extractor=extractor)  # warm-up: imports and model loads
     for url, html, truth in pages:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             page = extract_page(html, url, extractor=extractor)
         except Exception as exc:  # a benchmark counts failures instead of stopping
@@ -89,6 +90,7 @@ def run(extractor: str, pages: list[tuple[str, str, str]]) -> Score:
             score.recalls.append(0.0)
             continue
         score.millis.append((time.perf_counter() - started) * 1000)
+        score.cpu_millis.append((time.process_time() - cpu_started) * 1000)
         if not page.text.strip():
             score.failures += 1
         score.dated += page.published is not None
@@ -97,15 +99,24 @@ def run(extractor: str, pages: list[tuple[str, str, str]]) -> Score:
 
 
 def table(scores: dict[str, Score], total: int) -> str:
-    rows = ["| extractor | F1 | precision | recall | failures | publish date | median ms/page | mean ms/page |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = ["| extractor | F1 | precision | recall | failures | publish date | median ms/page | mean ms/page "
+            "| median CPU ms/page |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for name, s in scores.items():
         rows.append(
             f"| {name} | {s.f1:.3f} | {statistics.fmean(s.precisions):.3f} | {statistics.fmean(s.recalls):.3f} "
             f"| {s.failures} | {s.dated}/{total} ({100 * s.dated / total:.0f}%) "
-            f"| {statistics.median(s.millis):.1f} | {statistics.fmean(s.millis):.1f} |"
+            f"| {statistics.median(s.millis):.1f} | {statistics.fmean(s.millis):.1f} "
+            f"| {statistics.median(s.cpu_millis):.1f} |"
         )
     return "\n".join(rows)
+
+
+def _load_average() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,11 +130,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no benchmark data in {args.data}; pass --data DIR (html/ + ground-truth.json)", file=sys.stderr)
         return 2
     pages = load_pages(args.data, args.limit)
+    load_before = _load_average()
     scores = {name: run(name, pages) for name in args.extractors.split(",")}
     out = table(scores, len(pages))
+    # Wall-clock ms depend on what else the machine runs; CPU ms much less so. Say which it was.
     header = (f"Extraction on {len(pages)} pages of article-extraction-benchmark "
               f"(word 4-gram P/R/F1; Python {platform.python_version()}, {platform.machine()}, "
-              f"one process; `python bench/bench_extract.py`)\n\n")
+              f"{os.cpu_count()} cores, one process; load average {load_before} before, "
+              f"{_load_average()} after; `python bench/bench_extract.py`)\n\n")
     print(header + out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(header + out + "\n", encoding="utf-8")
