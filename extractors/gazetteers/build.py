@@ -102,10 +102,18 @@ def build_technologies() -> dict[str, Any]:
     for spec in techs.values():
         terms = {t.lower() for t in spec["terms"]}
         for t in list(terms):
-            if not t.endswith("s") and not t.endswith("y"):
-                terms.add(t + "s")
+            terms.add(_plural(t))
         spec["terms"] = sorted(terms)
     return techs
+
+
+def _plural(term: str) -> str:
+    """English plural of a term's last word (search -> searches, policy -> policies, camera -> cameras)."""
+    if term.endswith(("s", "x", "z", "ch", "sh")):
+        return term if term.endswith("s") else term + "es"
+    if term.endswith("y") and term[-2:-1] not in "aeiou":
+        return term[:-1] + "ies"
+    return term + "s"
 
 
 def write_outputs(shared: Path, out_dir: Path) -> str:

@@ -20,7 +20,7 @@ _CUES: dict[str, str] = {
             r"\bshelv|\bpulled them\b|\btak(e|en|es|ing) [\w\s-]{0,30}\boff\b|\bscrap|\bphas(e|ed|ing) out\b|"
             r"\bcut(s|ting)? ties\b|\bdrop(s|ped|ping)?\b|\babandon|\bnot renew|\bwon't renew|\bexpire|"
             r"\blapse|\bsuspend|\bhalt|\bshut(s|ting)? down\b|\bshutdown\b|\bswitch(ed|es)? off\b|"
-            r"\breturned\b|\bgrounded\b|\bpaused\b|\bdismantl|\bno longer\b|\bon hold\b|\bquit\b",
+            r"\breturned\b|\bgrounded\b|\bpaused\b|\bwent dark\b|\bgo dark\b|\bdismantl|\bno longer\b|\bon hold\b|\bquit\b",
     "pilots": r"\bpilot|\btrial\b|\btryout\b|\btry out\b|\btest(s|ed|ing)?\b|\bevaluat|\bfree (year|month)|"
               r"\bdemonstration\b|\bday lease\b|\btrial period\b",
     "proposes": r"\bpropos|\bwants? to\b|(?<!no )\bplans? to\b|\bplanning\b|\bask(s|ed|ing)?\b[\w\s]{0,30}\bfor\b|"
@@ -31,7 +31,7 @@ _CUES: dict[str, str] = {
                 r"\bsign(ed|s|ing)? (up|on)\b|\bpartner|\bjoin(s|ed|ing)?\b|\badds?\b|\badded\b|\badding\b|"
                 r"\blaunch(ed|es|ing)? (a|an|the|its|their) (new )?(program|pilot|system|service|initiative)\b|"
                 r"\border(s|ed)?\b|\baward|\bgo(es)? live\b|\bwent live\b|\bnew\b|\bbuilt\b|\bobtain|"
-                r"\bgrant\b|\bswitch(ing)? to\b|\ballow(s|ed|ing)?\b|\bauthoriz|\breplace|\bupgrad|\bupdate|\bprocure|\bgave\b",
+                r"\bgrant\b|\bequip|\bswitch(ing)? to\b|\ballow(s|ed|ing)?\b|\bauthoriz|\breplace|\bupgrad|\bupdate|\bprocure|\bgave\b",
     "uses": r"\buse[sd]?\b|\busing\b|\brel(y|ies|ied) on\b|\boperat|\bruns?\b|\brunning\b|\bcontinues\b|"
             r"\balready\b|\bin use\b|\bemploy|\butiliz|\bowned\b|\bhas had\b|\bwork(s|ed)? with\b",
 }
@@ -41,7 +41,7 @@ _NEGATION = re.compile(r"\b(never|not|n't|no one|nobody)\b", re.I)
 _PROPOSAL_NEAR = re.compile(r"\b(propos|agreement|item|vote|request|plan|purchase)", re.I)
 # A fronted time clause ("Three years after city leaders approved them, ...") is background.
 _DATELINE = re.compile(r"^[A-Z][A-Z.'\- ]{1,40}(,\s*[A-Z][A-Za-z. ]{1,20}?)?\s*(\u2014|\u2013|--)\s*")
-_FRONTED = re.compile(r"^[^,]{0,80}?\b(after|since|before|when|until)\b[^,]{0,120},\s*", re.I)
+_FRONTED = re.compile(r"^([\w-]+\s+){0,3}(after|since|before|when|until)\b[^,]{0,120},\s*", re.I)
 _SPLIT = re.compile(r";|:|\s[\u2014\u2013]\s|\s--\s|,\s+and\s+(?=(wants|is|are|was|were|has|have|had|will|would|said|says|plans)\b)|,?\s+\b(?:but|then|while|whereas|which|that|because|"
                     r"although|though|when|after|before|until|unless)\b\s+", re.I)
 _UNDONE = re.compile(r"\b(revers|lift|repeal|overturn|weaken|roll(ed|ing)? back|exempt|loosen)", re.I)

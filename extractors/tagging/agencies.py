@@ -150,11 +150,25 @@ def collect_agencies(facts: DocFacts, gaz: Gazetteer, ev: PlaceEvidence) -> list
             if slug:
                 slugs[key] = slug
         agency.hits.append(hit)
+    _merge_place_police(by_key)
     for agency in by_key.values():
         near = _near_states(agency, facts, ev)
         agency.state = resolve_state(agency, gaz, ev, near)
         agency.canonical_id = canonical_id(agency, gaz, slugs.get(agency.key))
     return sorted(by_key.values(), key=lambda a: a.hits[0].start)
+
+
+def _merge_place_police(by_key: dict[str, Agency]) -> None:
+    """"Cleveland police" is the Cleveland Division of Police when the article names that agency."""
+    for key, agency in list(by_key.items()):
+        if not all(h.text.endswith(" police") for h in agency.hits):
+            continue
+        other = next((a for a in by_key.values() if a is not agency and a.kind == "police"
+                      and a.place == agency.place), None)
+        if other is not None:
+            other.hits.extend(agency.hits)
+            other.hits.sort(key=lambda h: h.start)
+            del by_key[key]
 
 
 def _near_states(agency: Agency, facts: DocFacts, ev: PlaceEvidence) -> list[str]:
@@ -165,9 +179,31 @@ def _near_states(agency: Agency, facts: DocFacts, ev: PlaceEvidence) -> list[str
     return [st for _, st in sorted(near)]
 
 
+_PLACE_POLICE = re.compile(r"\b((?:[A-Z][\w.'-]*\s){0,3}[A-Z][\w.'-]*)\s+police\b")
+_NOT_PLACE = {"The", "A", "In", "At", "But", "And", "When", "After", "State", "Local", "City", "County", "Transit"}
+
+
+def _place_police_hits(facts: DocFacts, gaz: Gazetteer) -> list[Hit]:
+    """"Chicago police" names the Chicago Police Department when the FBI list has one by that name."""
+    out: list[Hit] = []
+    for m in _PLACE_POLICE.finditer(facts.text):
+        words = m.group(1).split()
+        while words and words[0] in _NOT_PLACE:
+            words = words[1:]
+        place = " ".join(words)
+        if not place or place in gaz.state_names or name_key(place + " Police Department") not in gaz.us_by_name:
+            continue
+        start = m.start(1) + m.group(1).index(words[0])
+        out.append(Hit("agency", start, m.end(), facts.text[start:m.end()], place + " Police Department"))
+    return out
+
+
 def _named_hits(facts: DocFacts, gaz: Gazetteer, abroad: bool) -> list[tuple[Hit, str, str | None]]:
     """(hit, display name, federal slug or None) for pattern, federal-name and acronym hits."""
     pattern = [h for h in facts.hits if h.kind == "agency"]
+    if not abroad:
+        pattern += [h for h in _place_police_hits(facts, gaz)
+                    if not any(p.start <= h.start < p.end for p in pattern)]
     out: list[tuple[Hit, str, str | None]] = []
     for h in facts.hits:
         if h.kind == "federal" and not any(p.start <= h.start and h.end <= p.end and p.end - p.start >
@@ -182,7 +218,7 @@ def _named_hits(facts: DocFacts, gaz: Gazetteer, abroad: bool) -> list[tuple[Hit
     for h in pattern:
         if any(f.start <= h.start and h.end <= f.end for f, _, s in out if s):
             continue
-        name = display_name(h.text, gaz, abroad)
+        name = display_name(h.key, gaz, abroad)
         fed = gaz.federal_names.get(name)
         out.append((h, fed[1] if fed else name, fed[0] if fed else None))
     return sorted(out, key=lambda t: t[0].start)

@@ -14,6 +14,7 @@ from extractors.tagging.references import (
     explicit_agencies,
     operator_for_place,
     referenced_agencies,
+    speakers,
 )
 from extractors.tagging.spans import DocFacts, Hit, Sentence
 
@@ -85,6 +86,9 @@ class _SentenceReader:
     def _clause(self, c: _Clause) -> None:
         d = self.doc
         named = explicit_agencies(d.agencies, c.start, c.end, d.facts.text)
+        if sum(a.operates for a in named) > 1:
+            quoted = speakers(d.agencies, c.start, c.end, d.facts.text)
+            named = [a for a in named if a not in quoted] or named
         refs = referenced_agencies(d.agencies, c.text, c.start, d.home)
         if any(a.operates for a in named):
             refs = []  # "police are asking the Common Council": the council is named, the police are not
@@ -107,8 +111,8 @@ class _SentenceReader:
         if not c.cue_text or not self.agencies or not self.techs:
             return
         verdict = classify(c.cue_text, d.year)
-        if verdict is None:
-            return
+        if verdict is None or (not self.named_tech and not verdict[1]):
+            return  # a clause that names no technology must at least say what happened
         cue_start = c.start if c.cue_text else c.end
         sent_start, sent_end = d.sentence_span(self.idx)
         vendors = _in(d.ents.vendor_hits, c.start, c.end) or _in(d.ents.vendor_hits, max(cue_start, self.cue_from),

@@ -35,6 +35,20 @@ def explicit_agencies(agencies: list[Agency], start: int, end: int, text: str) -
     return out
 
 
+_SPEECH_AFTER = re.compile(r"^\s*(said|says|announced|confirmed|reported|told|added|wrote)\b")
+
+
+def speakers(agencies: list[Agency], start: int, end: int, text: str) -> list[Agency]:
+    """Agencies only quoted in a clause (", the Georgia Department of Public Safety said")."""
+    out: list[Agency] = []
+    for agency in agencies:
+        for hit in agency.hits:
+            if start <= hit.start < end and _SPEECH_AFTER.match(text[hit.end:hit.end + 20]) and \
+                    re.search(r",\s*(the\s+)?$", text[max(0, hit.start - 8):hit.start]):
+                out.append(agency)
+    return out
+
+
 def _latest(agencies: list[Agency], pos: int, kinds: tuple[str, ...]) -> Agency | None:
     """The agency of one of `kinds` mentioned last before pos, else the first one after it."""
     before = [(h.start, a) for a in agencies if a.kind in kinds for h in a.hits if h.start < pos]
