@@ -15,7 +15,7 @@ _CUES: dict[str, str] = {
             r"\bbar(s|red|ring)?\b[\w\s,]{0,40}\bfrom\b",
     "rejects": r"\breject|\bvoted? down\b|\bturned down\b|\bturn down\b|\blet\b[\w\s,.$-]{0,80}\bdie\b|"
                r"\bdie[sd]? for lack of\b|\bvoted? against\b|\bdenied\b|\bkilled\b|\bsaid no\b|\bsays no\b",
-    "ends": r"\bend(s|ed|ing)? (its|the|their|a|his|her)\b|\bdiscontinu|\bstop(s|ped|ping)? (using|the)\b|"
+    "ends": r"\bend(s|ed|ing)? (its|the|their|a|his|her)\b|\bdiscontinu|\bstop(s|ped|ping)? (using|the)\b|\bto stop\b|"
             r"\bwill stop\b|\bterminat|\bcancel|\bpull(ed|s|ing)? the plug\b|\bpull plug\b|\bdecommission|"
             r"\bshelv|\bpulled them\b|\btak(e|en|es|ing) [\w\s-]{0,30}\boff\b|\bscrap|\bphas(e|ed|ing) out\b|"
             r"\bcut(s|ting)? ties\b|\bdrop(s|ped|ping)?\b|\babandon|\bnot renew|\bwon't renew|\bexpire|"

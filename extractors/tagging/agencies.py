@@ -140,7 +140,10 @@ def collect_agencies(facts: DocFacts, gaz: Gazetteer, ev: PlaceEvidence) -> list
     """Group the agency hits of an article into canonical agencies, in order of first mention."""
     by_key: dict[str, Agency] = {}
     slugs: dict[str, str] = {}
-    for hit, name, slug in _named_hits(facts, gaz, ev.abroad):
+    named = _named_hits(facts, gaz, ev.abroad)
+    for hit, name, slug in named:
+        if _is_unit(hit, facts.text, [h for h, _, _ in named]):
+            continue
         key = name_key(name)
         agency = by_key.get(key) or by_key.get(key.replace(" county ", " "))
         if agency is None:
@@ -156,6 +159,17 @@ def collect_agencies(facts: DocFacts, gaz: Gazetteer, ev: PlaceEvidence) -> list
         agency.state = resolve_state(agency, gaz, ev, near)
         agency.canonical_id = canonical_id(agency, gaz, slugs.get(agency.key))
     return sorted(by_key.values(), key=lambda a: a.hits[0].start)
+
+
+_UNIT_AFTER = re.compile(r"^\s+(unit|division|squad|team|task force|office)\b")
+
+
+def _is_unit(hit: Hit, text: str, others: list[Hit]) -> bool:
+    """A named unit inside another agency ("ICE's Homeland Security Investigations unit") is no agency."""
+    if _UNIT_AFTER.match(text[hit.end:hit.end + 15]):
+        return True
+    before = text[max(0, hit.start - 4):hit.start]
+    return before.endswith(("'s ", "\u2019s ")) and any(o.end == hit.start - 3 for o in others)
 
 
 def _merge_place_police(by_key: dict[str, Agency]) -> None:

@@ -101,7 +101,7 @@ class _SentenceReader:
             # Carrying the article's technology over to a clause that names none is only safe for the
             # police and sheriffs the story is about, not for a prosecutor or funder in passing.
             techs = d.fallback_techs(_in(d.ents.vendor_hits, c.start, c.end))
-            if not any(a.kind in ("police", "sheriff", "legislative") for a in (named or refs or self.agencies)):
+            if not any(a.kind in ("police", "sheriff", "legislative", "federal") for a in (named or refs or self.agencies)):
                 techs = []
             named_tech = False
         else:
