@@ -159,3 +159,33 @@ def test_events_carry_evidence(tagger: Tagger) -> None:
     assert text[event.evidence_start:].startswith(event.evidence)
     assert 0.0 < event.confidence <= 1.0
     assert event.agency_id.startswith("agency:") and event.vendor_id == "vendor:soundthinking"
+
+
+def test_place_police_names_the_department(tagger: Tagger) -> None:
+    rec = record(tagger, "TOLEDO, Ohio \u2014 Toledo police installed 60 surveillance cameras downtown this spring.")
+    assert rec["agencies"] == [{"name": "Toledo Police Department", "state": "OH"}]
+    assert rec["events"][0]["action"] == "acquires"
+
+
+def test_place_police_merges_into_the_named_agency(tagger: Tagger) -> None:
+    rec = record(tagger, "CLEVELAND \u2014 Cleveland police used Clearview AI to identify a suspect. The Cleveland Division of "
+                         "Police said it would review its policy.")
+    assert rec["agencies"] == [{"name": "Cleveland Division of Police", "state": "OH"}]
+
+
+def test_unit_inside_an_agency_is_not_an_agency(tagger: Tagger) -> None:
+    rec = record(tagger, "ICE's Homeland Security Investigations unit uses Cellebrite devices to copy phones.")
+    assert [a["name"] for a in rec["agencies"]] == ["U.S. Immigration and Customs Enforcement"]
+
+
+def test_quoted_agency_is_not_the_actor(tagger: Tagger) -> None:
+    rec = record(tagger, "The Georgia State Patrol is equipping 200 cars with license plate readers, the "
+                         "Georgia Department of Public Safety said.")
+    assert [(e["agency"], e["action"]) for e in rec["events"]] == [("Georgia State Patrol", "acquires")]
+
+
+def test_undecided_vendor_is_null(tagger: Tagger) -> None:
+    rec = record(tagger, "The MARTA Police Department is testing body cameras from Getac and Axon before "
+                         "choosing a vendor.")
+    assert rec["events"] == [{"agency": "MARTA Police Department", "technology": "body_cameras",
+                              "vendor": None, "action": "pilots"}]
