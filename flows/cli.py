@@ -16,6 +16,7 @@ from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
 
+from flows import prefect_api  # noqa: E402
 from flows.outcomes import Outcomes  # noqa: E402
 from schemas.settings import load_settings  # noqa: E402
 
@@ -73,6 +74,7 @@ def run(
     """Poll the feeds, then fetch, extract, tag and land every new article (the main job)."""
     _setup_logging(verbose)
     started, clock = datetime.now(UTC), time.monotonic()
+    prefect_api.start_in_background()
     if sample:
         outcomes = _run_sample(force, limit)
     else:
@@ -82,7 +84,9 @@ def run(
         feed_file = _feeds_file(feeds)
         if feed_file:
             log.info("registered %d feed(s) from %s", import_feed_file(load_settings(), feed_file), feed_file)
+        prefect_api.wait_ready()
         outcomes = Outcomes(pipeline(None, force, limit))
+    prefect_api.stop_soon()
     finish("run --sample" if sample else "run", started, outcomes, clock)
     settings = load_settings()
     typer.echo(f"warehouse: {settings.warehouse_path.resolve()}")
@@ -106,6 +110,7 @@ def _run_sample(force: bool, limit: int | None) -> Outcomes:
             with db.writer(settings.warehouse_path) as con:
                 register_feeds(con, [FeedRow(u, "oversight sample", base_url, "sample") for u in urls])
             log.info("serving the sample on %s (%d feeds)", base_url, len(urls))
+            prefect_api.wait_ready()
             return Outcomes(pipeline(urls, True, limit))
     except SampleError as exc:
         fail(str(exc))
@@ -120,13 +125,17 @@ def poll(
     """Poll due feeds and queue their new entries on the bus."""
     _setup_logging()
     started, clock = datetime.now(UTC), time.monotonic()
+    prefect_api.start_in_background()
     from flows.pipeline import poll_feeds
     from flows.poll import import_feed_file
 
     feed_file = _feeds_file(feeds)
     if feed_file:
         import_feed_file(load_settings(), feed_file)
-    finish("poll", started, Outcomes(poll_feeds(None, force)), clock)
+    prefect_api.wait_ready()
+    outcomes = Outcomes(poll_feeds(None, force))
+    prefect_api.stop_soon()
+    finish("poll", started, outcomes, clock)
 
 
 @app.command()
@@ -136,9 +145,13 @@ def process(
     """Extract, tag and land everything waiting on the bus (bounded per run)."""
     _setup_logging()
     started, clock = datetime.now(UTC), time.monotonic()
+    prefect_api.start_in_background()
     from flows.pipeline import process as process_flow
 
-    finish("process", started, Outcomes(process_flow(limit)), clock)
+    prefect_api.wait_ready()
+    outcomes = Outcomes(process_flow(limit))
+    prefect_api.stop_soon()
+    finish("process", started, outcomes, clock)
 
 
 @app.command()

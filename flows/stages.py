@@ -84,7 +84,8 @@ def run_batches(
     limit = limit or settings.max_per_run
     ahead: tuple[list[Message], Any] | None = None
     while True:
-        batch = consumer.poll(min(settings.batch_size, limit - queued), timeout=0.5) if queued < limit else []
+        # A bounded run drains what is there: no waiting for more (the backends still wait for a group join).
+        batch = consumer.poll(min(settings.batch_size, limit - queued), timeout=0.0) if queued < limit else []
         queued += len(batch)
         polled = (batch, prepare(batch)) if batch else None
         if ahead is not None:
