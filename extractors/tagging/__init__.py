@@ -1,0 +1,1 @@
+"""Tagging internals: spaCy pipeline, gazetteer lookups, agency patterns, references, actions and events."""
