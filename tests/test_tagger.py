@@ -189,3 +189,19 @@ def test_undecided_vendor_is_null(tagger: Tagger) -> None:
                          "choosing a vendor.")
     assert rec["events"] == [{"agency": "MARTA Police Department", "technology": "body_cameras",
                               "vendor": None, "action": "pilots"}]
+
+
+def test_city_of_as_buyer(tagger: Tagger) -> None:
+    rec = record(tagger, "DAYTON, Ohio \u2014 The City of Dayton signed a contract with ShotSpotter for "
+                         "gunshot detection.")
+    assert rec["events"] == [{"agency": "City of Dayton", "technology": "gunshot_detection",
+                              "vendor": "SoundThinking", "action": "acquires"}]
+    assert rec["agencies"] == [{"name": "City of Dayton", "state": "OH"}]
+
+
+def test_initialism_refers_to_the_named_agency(tagger: Tagger) -> None:
+    art = tag(tagger, "PORTLAND, Ore. \u2014 The Portland Police Bureau met residents on Monday. "
+                      "PPB later bought two drones from Skydio.")
+    ppb = [m for m in art.mentions if m.text == "PPB"]
+    assert ppb and ppb[0].canonical_name == "Portland Police Bureau" and ppb[0].state == "OR"
+    assert [(e.agency, e.action) for e in art.events] == [("Portland Police Bureau", "acquires")]

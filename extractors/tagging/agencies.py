@@ -37,6 +37,8 @@ class Agency:
 def place_of(name: str) -> str:
     """The jurisdiction part of an agency name, as a place key ("Culver City City Council" -> culver city)."""
     words = name.replace("\u2019", "'").split()
+    if len(words) > 2 and words[0] in ("City", "Town", "Village", "County", "Township") and words[1] == "of":
+        return name_key(" ".join(words[2:]) + (" county" if words[0] == "County" else ""))
     for i, w in enumerate(words):
         if w in _ROLE_START or (w == "State" and i + 1 < len(words) and words[i + 1] in ("Police", "Patrol")):
             place = words[:i]
@@ -54,7 +56,8 @@ def kind_of(name: str) -> str:
         return "prosecutor"
     if re.search(r"Sheriff", name):
         return "sheriff"
-    if re.search(r"Council|Commission|Board|Commissioners|Supervisors|Aldermen|Legislature|Court", name):
+    if re.search(r"Council|Commission|Board|Commissioners|Supervisors|Aldermen|Legislature|Court|"
+                 r"^(City|Town|Village|County|Township) of ", name):
         return "legislative"
     if re.search(r"Police|Patrol|Constabulary|\bPD\b|Marshal|Public Safety|Troopers", name):
         return "police"
@@ -154,6 +157,7 @@ def collect_agencies(facts: DocFacts, gaz: Gazetteer, ev: PlaceEvidence) -> list
                 slugs[key] = slug
         agency.hits.append(hit)
     _merge_place_police(by_key)
+    _add_initialisms(facts, by_key)
     for agency in by_key.values():
         near = _near_states(agency, facts, ev)
         agency.state = resolve_state(agency, gaz, ev, near)
@@ -170,6 +174,27 @@ def _is_unit(hit: Hit, text: str, others: list[Hit]) -> bool:
         return True
     before = text[max(0, hit.start - 4):hit.start]
     return before.endswith(("'s ", "\u2019s ")) and any(o.end == hit.start - 3 for o in others)
+
+
+_CAPS = re.compile(r"\b[A-Z]{3,6}\b")
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.replace("'s", "").split() if w[0].isupper())
+
+
+def _add_initialisms(facts: DocFacts, by_key: dict[str, Agency]) -> None:
+    """"CPD" after "Chicago Police Department": an all-caps word spelling a named agency's initials."""
+    by_initials: dict[str, list[Agency]] = {}
+    for agency in by_key.values():
+        by_initials.setdefault(_initials(agency.name), []).append(agency)
+    taken = [(h.start, h.end) for a in by_key.values() for h in a.hits]
+    for m in _CAPS.finditer(facts.text):
+        found = by_initials.get(m.group(0), [])
+        if len(found) == 1 and not any(s <= m.start() < e for s, e in taken):
+            found[0].hits.append(Hit("acronym", m.start(), m.end(), m.group(0), m.group(0)))
+    for agency in by_key.values():
+        agency.hits.sort(key=lambda h: h.start)
 
 
 def _merge_place_police(by_key: dict[str, Agency]) -> None:

@@ -15,6 +15,9 @@ HEADS = {
 # Heads that take an "of ..." complement (Department of Corrections, Board of Supervisors).
 OF_HEADS = {"Department", "Office", "Board", "Bureau", "Commission", "Council", "Administration", "Agency",
             "Service", "Division"}
+# "City of Oakland", "County of Los Angeles": a government named as a buyer. These words are heads
+# only when "of" follows; otherwise they are part of a place name ("Culver City").
+SOFT_HEADS = {"City", "Town", "Village", "County", "Township"}
 # A head that needs a particular word before it to be an agency at all.
 HEAD_NEEDS = {"District": {"School"}, "Schools": {"Public"}, "Force": {"Police"}, "Court": {"Commissioners"},
               "Marshals": set(), "Legislature": set()}
@@ -83,7 +86,7 @@ def _joins(tok: Token, run: list[Token], nxt: Token) -> bool:
         return _namey(nxt)
     words = {t.text for t in run}
     if text == "of":
-        return run[-1].text in OF_HEADS and (_namey(nxt) or nxt.text == "the")
+        return run[-1].text in OF_HEADS | SOFT_HEADS and (_namey(nxt) or nxt.text == "the")
     if text == "the":
         return run[-1].text == "of" and _namey(nxt)
     if text in ("and", "&"):
@@ -95,11 +98,12 @@ def _cut(run: list[Token]) -> tuple[int, int] | None:
     """(start, end) of the agency name inside a run, or None when the run names no agency."""
     while run and run[-1].text in CONNECT:
         run = run[:-1]
-    head_idx = [i for i, t in enumerate(run) if t.text in HEADS]
+    head_idx = [i for i, t in enumerate(run) if t.text in HEADS or
+                (t.text in SOFT_HEADS and i + 1 < len(run) and run[i + 1].text == "of")]
     if not head_idx:
         return None
     end = head_idx[-1] + 1
-    if end < len(run) and run[end].text == "of" and run[end - 1].text in OF_HEADS:
+    if end < len(run) and run[end].text == "of" and run[end - 1].text in OF_HEADS | SOFT_HEADS:
         while end < len(run) and run[end].text not in PERSON_TITLES:
             end += 1
     while end > 0 and run[end - 1].text in CONNECT:
@@ -125,7 +129,11 @@ def _strippable(run: list[Token], i: int) -> bool:
 def _valid(words: list[str]) -> bool:
     if not words or words[0] in CONNECT or set(words) & NOT_AGENCY:
         return False
+    if len(words) > 2 and words[0] in SOFT_HEADS and words[1] == "of":
+        return not set(words[2:]) & (HEADS | SOFT_HEADS)  # "City of Oakland", not "City of ... Police"
     heads = [i for i, w in enumerate(words) if w in HEADS]
+    if not heads:
+        return False
     first_head = heads[0]
     need = HEAD_NEEDS.get(words[heads[-1]])
     if need and not (set(words) & need):

@@ -12,7 +12,7 @@ from extractors.tagging.spans import DocFacts, Hit
 # this keeps delivery drones and warehouse robots in business news out.
 _CONTEXT = re.compile(r"\b(police|policing|sheriff|law enforcement|surveillance|officers|deputies|troopers|"
                       r"detectives|investigators|agenc(y|ies)|crime|criminal|immigration|homeland|jail|"
-                      r"prison|privacy|public safety|warrant)\b", re.I)
+                      r"prison|privacy|public safety|warrant)\b|\b[A-Z]{1,4}PD\b", re.I)
 # Terms of these technologies mean surveillance only in such a story; the others always do.
 _NEEDS_CONTEXT = {"drones", "robots", "camera_networks", "video_analytics", "data_analytics", "biometrics",
                   "social_media_monitoring"}

@@ -3,6 +3,7 @@ vendor, with the sentence that says so."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from extractors.tagging.actions import PRECEDENCE, classify, fronted_clause_end, segments
@@ -157,7 +158,9 @@ class _DocContext:
                     proposal = Claim(c.sentence, "proposes", True, False, c.named_tech, c.vendors)
                     self.claims.setdefault((operator.key, tech), []).append(proposal)
                 return
-            if operator is None or c.action == "uses":
+            if operator is None and re.match(r"(City|Town|Village|County|Township) of ", agency.name):
+                operator = agency  # "The City of Dayton signed a contract": the city is the buyer
+            if operator is None or (c.action == "uses" and operator is not agency):
                 return  # a council approves or ends things; it does not "use" them
             agency = operator
         elif c.action in ("bans", "rejects"):
