@@ -75,6 +75,8 @@ def test_index_follows_new_and_relanded_articles(tmp_path: Path) -> None:
         assert [h.article_id for h in search(con, "facial recognition")] == ["a1"]
         assert [h.article_id for h in search(con, "drones", since=date(2026, 3, 5))] == ["a2"]
         assert _scores(con, "drones council") == _fresh_scores(con, "drones council")
+        macro = _scores(con, "drones council")
+        assert {h.article_id: round(h.score, 9) for h in search(con, "drones council")} == macro
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,17 +1,32 @@
--- Full-text hits (BM25 over title and text) with their tags; ? = query, since (date or null), limit.
--- Syndicated copies are left out: the original stands for the story.
-WITH hits AS (
-    SELECT article_id, fts_main_articles.match_bm25(article_id, $query) AS score
-    FROM articles
-    WHERE duplicate_of IS NULL
-      AND ($since IS NULL OR published >= CAST($since AS TIMESTAMPTZ))
+-- Full-text hits with their tags; $query, $since (date or null), $limit. Syndicated copies are left out.
+-- BM25 exactly as fts_main_articles.match_bm25 (k 1.2, b 0.75, same log), but computed only for documents
+-- holding a query term instead of calling the macro once per article (12 s -> well under 1 s at 600k).
+WITH tokens AS (
+    SELECT DISTINCT stem(unnest(fts_main_articles.tokenize($query)), 'porter') AS term
+), term_tf AS (
+    SELECT t.docid, t.termid, count(*) AS tf
+    FROM fts_main_articles.terms t JOIN fts_main_articles.dict d ON d.termid = t.termid
+    WHERE d.term IN (SELECT term FROM tokens)
+    GROUP BY t.docid, t.termid
+), scores AS (
+    SELECT tf.docid,
+           sum(log(((st.num_docs - d.df) + 0.5) / (d.df + 0.5) + 1)
+               * ((tf.tf * (1.2 + 1)) / (tf.tf + 1.2 * ((1 - 0.75) + 0.75 * (docs.len / st.avgdl))))) AS score
+    FROM term_tf tf
+    JOIN fts_main_articles.dict d ON d.termid = tf.termid
+    JOIN fts_main_articles.docs docs ON docs.docid = tf.docid
+    CROSS JOIN fts_main_articles.stats st
+    GROUP BY tf.docid
 )
-SELECT h.score, a.article_id, a.published, a.outlet, a.title, a.url,
+SELECT s.score, a.article_id, a.published, a.outlet, a.title, a.url,
        coalesce((SELECT list(DISTINCT m.canonical_name ORDER BY m.canonical_name) FROM mentions m
                  WHERE m.article_id = a.article_id AND m.label IN ('agency', 'vendor')), []) AS entities,
        coalesce((SELECT list(DISTINCT m.technology ORDER BY m.technology) FROM mentions m
                  WHERE m.article_id = a.article_id AND m.technology IS NOT NULL), []) AS technologies
-FROM hits h JOIN articles a USING (article_id)
-WHERE h.score IS NOT NULL
-ORDER BY h.score DESC, a.published DESC NULLS LAST, a.article_id
+FROM scores s
+JOIN fts_main_articles.docs docs ON docs.docid = s.docid
+JOIN articles a ON a.article_id = docs.name
+WHERE a.duplicate_of IS NULL
+  AND ($since IS NULL OR a.published >= CAST($since AS TIMESTAMPTZ))
+ORDER BY s.score DESC, a.published DESC NULLS LAST, a.article_id
 LIMIT $limit;
