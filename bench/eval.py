@@ -99,29 +99,33 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def _score_doc(g: tuple[Any, ...], p: tuple[Any, ...], cnt: dict[str, list[int]],
+               acc: dict[str, int], row: dict[str, Any]) -> None:
+    """Add one document's counts to the corpus totals and note its misses in `row`."""
+    for i, f in enumerate(FIELDS):
+        gs, ps = set(g[i]), set(p[i])
+        counts = (len(gs & ps), len(ps - gs), len(gs - ps))
+        cnt[f] = [a + b for a, b in zip(cnt[f], counts, strict=True)]
+        row[f] = {"missed": sorted(map(str, gs - ps)), "extra": sorted(map(str, ps - gs))}
+    for k in set(g[0]) & set(p[0]):
+        acc["agencies"] += 1
+        acc["state"] += int((g[0][k] or None) == (p[0][k] or None))
+    for k in set(g[3]) & set(p[3]):
+        acc["events"] += 1
+        acc["vendor"] += int(g[3][k][0] == p[3][k][0])
+        acc["action"] += int(g[3][k][1] == p[3][k][1])
+        if g[3][k] != p[3][k]:
+            row.setdefault("event_diffs", []).append({"key": k, "gold": g[3][k], "pred": p[3][k]})
+
+
 def score(gold: dict[str, Any], pred: dict[str, Any], al: Aliases) -> dict[str, Any]:
     """Micro-averaged P/R/F1 per field, event vendor/action accuracy, agency state accuracy."""
     cnt = {f: [0, 0, 0] for f in FIELDS}
     acc = {"vendor": 0, "action": 0, "events": 0, "state": 0, "agencies": 0}
     per_doc = []
     for did, gdoc in gold.items():
-        g = _items(gdoc.get("gold", {}), al)
-        p = _items(pred.get(did, {}), al)
         row: dict[str, Any] = {"id": did}
-        for i, f in enumerate(FIELDS):
-            gs, ps = set(g[i]), set(p[i])
-            counts = (len(gs & ps), len(ps - gs), len(gs - ps))
-            cnt[f] = [a + b for a, b in zip(cnt[f], counts, strict=True)]
-            row[f] = {"missed": sorted(map(str, gs - ps)), "extra": sorted(map(str, ps - gs))}
-        for k in set(g[0]) & set(p[0]):
-            acc["agencies"] += 1
-            acc["state"] += int((g[0][k] or None) == (p[0][k] or None))
-        for k in set(g[3]) & set(p[3]):
-            acc["events"] += 1
-            acc["vendor"] += int(g[3][k][0] == p[3][k][0])
-            acc["action"] += int(g[3][k][1] == p[3][k][1])
-            if g[3][k] != p[3][k]:
-                row.setdefault("event_diffs", []).append({"key": k, "gold": g[3][k], "pred": p[3][k]})
+        _score_doc(_items(gdoc.get("gold", {}), al), _items(pred.get(did, {}), al), cnt, acc, row)
         per_doc.append(row)
     res: dict[str, Any] = {}
     for f in FIELDS:

@@ -44,6 +44,9 @@ class EventDraft:
     confidence: float
 
 
+_CARRY_KINDS = ("police", "sheriff", "legislative", "federal")
+
+
 @dataclass
 class _Clause:
     start: int
@@ -85,6 +88,24 @@ class _SentenceReader:
             self._clause(clause)
 
     def _clause(self, c: _Clause) -> None:
+        self._update_agencies(c)
+        self._update_techs(c)
+        if not c.cue_text or not self.agencies or not self.techs:
+            return
+        d = self.doc
+        verdict = classify(c.cue_text, d.year)
+        if verdict is None or (not self.named_tech and not verdict[1]):
+            return  # a clause that names no technology must at least say what happened
+        _, sent_end = d.sentence_span(self.idx)
+        vendors = _in(d.ents.vendor_hits, c.start, c.end) or \
+            _in(d.ents.vendor_hits, max(c.start, self.cue_from), sent_end)
+        for agency in self.agencies:
+            for tech in self.techs:
+                d.claim(agency, tech, Claim(self.idx, verdict[0], verdict[1], self.named_agency,
+                                            self.named_tech, vendors))
+
+    def _update_agencies(self, c: _Clause) -> None:
+        """The agencies this clause is about; a clause naming none keeps the previous clause's."""
         d = self.doc
         named = explicit_agencies(d.agencies, c.start, c.end, d.facts.text)
         if sum(a.operates for a in named) > 1:
@@ -96,32 +117,19 @@ class _SentenceReader:
         refs = [r for r in refs if r not in named and (not named or r.operates)]
         if named or refs:
             self.agencies, self.named_agency = named + refs, bool(named)
+
+    def _update_techs(self, c: _Clause) -> None:
+        """The technologies this clause is about, named or carried over from the article."""
+        d = self.doc
         hits = _in(d.ents.tech_hits, c.start, c.end) + _in(d.ents.vendor_hits, c.start, c.end)
         techs = list(dict.fromkeys(t for h in hits for t in hit_technologies(h, d.gaz)))
-        if not techs and not self.techs:
-            # Carrying the article's technology over to a clause that names none is only safe for the
-            # police and sheriffs the story is about, not for a prosecutor or funder in passing.
-            techs = d.fallback_techs(_in(d.ents.vendor_hits, c.start, c.end))
-            if not any(a.kind in ("police", "sheriff", "legislative", "federal") for a in (named or refs or self.agencies)):
-                techs = []
-            named_tech = False
-        else:
-            named_tech = True
         if techs:
-            self.techs, self.named_tech = techs, named_tech
-        if not c.cue_text or not self.agencies or not self.techs:
-            return
-        verdict = classify(c.cue_text, d.year)
-        if verdict is None or (not self.named_tech and not verdict[1]):
-            return  # a clause that names no technology must at least say what happened
-        cue_start = c.start if c.cue_text else c.end
-        sent_start, sent_end = d.sentence_span(self.idx)
-        vendors = _in(d.ents.vendor_hits, c.start, c.end) or _in(d.ents.vendor_hits, max(cue_start, self.cue_from),
-                                                                 sent_end)
-        for agency in self.agencies:
-            for tech in self.techs:
-                d.claim(agency, tech, Claim(self.idx, verdict[0], verdict[1], self.named_agency,
-                                            self.named_tech, vendors))
+            self.techs, self.named_tech = techs, True
+        elif not self.techs and any(a.kind in _CARRY_KINDS for a in self.agencies):
+            # Carrying the article's technology over to a clause that names none is only safe for the
+            # agencies the story is about, not for a prosecutor or funder in passing.
+            self.techs = d.fallback_techs(_in(d.ents.vendor_hits, c.start, c.end))
+            self.named_tech = False
 
 
 class _DocContext:
