@@ -37,7 +37,7 @@ _CUES: dict[str, str] = {
 }
 _CUE_RE = {action: re.compile(rx, re.I) for action, rx in _CUES.items()}
 _MODAL = re.compile(r"\b(can|could|may|might|should)\s+(\w+\s+)?$", re.I)
-_NEGATION = re.compile(r"\b(never|not|n't|no one|nobody)\b", re.I)
+_NEGATION = re.compile(r"\b(never|not|n't|no one|nobody|no plans?|no intention)\b", re.I)
 _PROPOSAL_NEAR = re.compile(r"\b(propos|agreement|item|vote|request|plan|purchase)", re.I)
 # A fronted time clause ("Three years after city leaders approved them, ...") is background.
 _DATELINE = re.compile(r"^[A-Z][A-Z.'\- ]{1,40}(,\s*[A-Z][A-Za-z. ]{1,20}?)?\s*(\u2014|\u2013|--)\s*")
@@ -113,7 +113,11 @@ def classify(text: str, published_year: int | None) -> tuple[str, bool] | None:
         best = min(["proposes", "acquires"], key=lambda a: found.get(a, len(text) + 1))
     else:
         best = "uses"
-    if best in ("uses", "acquires", "pilots") and _NEGATION.search(text):
+    # Negation counts just before the deciding cue ("has never used", "no plans to acquire"), or
+    # anywhere when no cue decided.
+    at = found.get(best)
+    scope = text if at is None else text[max(0, at - 30):at + 12]
+    if best in ("uses", "acquires", "pilots") and _NEGATION.search(scope):
         return None
     if best == "acquires" and published_year and _past(text, published_year, found["acquires"]):
         best = "uses"  # "The department bought Clearview licenses in 2020": background, not news
