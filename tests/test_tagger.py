@@ -205,3 +205,12 @@ def test_initialism_refers_to_the_named_agency(tagger: Tagger) -> None:
     ppb = [m for m in art.mentions if m.text == "PPB"]
     assert ppb and ppb[0].canonical_name == "Portland Police Bureau" and ppb[0].state == "OR"
     assert [(e.agency, e.action) for e in art.events] == [("Portland Police Bureau", "acquires")]
+
+
+@pytest.mark.parametrize(("text", "state"), [
+    ("SPRINGFIELD, Ill. (AP) \u2014 The Springfield Police Department bought drones.", "IL"),
+    ("In Springfield, Missouri, the Springfield Police Department bought drones.", "MO"),
+    ("The Springfield Police Department in Oregon bought drones.", "OR"),
+])
+def test_state_of_an_ambiguous_name_from_context(tagger: Tagger, text: str, state: str) -> None:
+    assert record(tagger, text)["agencies"] == [{"name": "Springfield Police Department", "state": state}]

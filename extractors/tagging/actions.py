@@ -40,7 +40,7 @@ _MODAL = re.compile(r"\b(can|could|may|might|should)\s+(\w+\s+)?$", re.I)
 _NEGATION = re.compile(r"\b(never|not|n't|no one|nobody|no plans?|no intention)\b", re.I)
 _PROPOSAL_NEAR = re.compile(r"\b(propos|agreement|item|vote|request|plan|purchase)", re.I)
 # A fronted time clause ("Three years after city leaders approved them, ...") is background.
-_DATELINE = re.compile(r"^[A-Z][A-Z.'\- ]{1,40}(,\s*[A-Z][A-Za-z. ]{1,20}?)?\s*(\u2014|\u2013|--)\s*")
+_DATELINE = re.compile(r"^[A-Z][A-Z.'\- ]{1,40}(,\s*[A-Z][A-Za-z. ]{1,20}?)?\s*(\([\w .-]{1,20}\)\s*)?(\u2014|\u2013|--)\s*")
 _FRONTED = re.compile(r"^([\w-]+\s+){0,3}(after|since|before|when|until)\b[^,]{0,120},\s*", re.I)
 _SPLIT = re.compile(r";|:|\s[\u2014\u2013]\s|\s--\s|,\s+and\s+(?=(wants|is|are|was|were|has|have|had|will|would|said|says|plans)\b)|,?\s+\b(?:but|then|while|whereas|which|that|because|"
                     r"although|though|when|after|before|until|unless)\b\s+", re.I)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from extractors.tagging.gazetteer import Gazetteer, name_key
 
-_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]{1,40}?)(?:,\s*([A-Z][A-Za-z. ]{1,20}?))?\s*(?:\u2014|\u2013|--|-)\s")
+_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]{1,40}?)(?:,\s*([A-Z][A-Za-z. ]{1,20}?))?\s*(?:\([\w .-]{1,20}\)\s*)?"
+                       r"(?:\u2014|\u2013|--|-)\s")
 # State names that are also parts of other names: "Washington County", "New York City", "Kansas City".
 _NOT_STATE_AFTER = re.compile(r"^\s*(County|City|Parish|Post|Times|Street|Avenue|Heights|Park)\b")
 
