@@ -56,19 +56,30 @@ class Segment:
     start: int
     end: int
     text: str
+    background: bool = False  # opened by after/before/when/since/until: its cues are not the news
+
+
+_TEMPORAL = {"after", "before", "when", "until", "since"}
 
 
 def segments(sentence: str) -> list[Segment]:
     """Split a sentence into clauses at semicolons, dashes and clause-opening conjunctions."""
     out: list[Segment] = []
-    pos = 0
+    pos, background = 0, False
     for m in _SPLIT.finditer(sentence):
         if m.start() > pos:
-            out.append(Segment(pos, m.start(), sentence[pos:m.start()]))
+            out.append(Segment(pos, m.start(), sentence[pos:m.start()], background))
         pos = m.end()
+        background = m.group(0).strip(" ,").lower() in _TEMPORAL
     if pos < len(sentence):
-        out.append(Segment(pos, len(sentence), sentence[pos:]))
+        out.append(Segment(pos, len(sentence), sentence[pos:], background))
     return out or [Segment(0, len(sentence), sentence)]
+
+
+def dateline_end(sentence: str) -> int:
+    """Length of a leading dateline ("SPRINGFIELD, Ill. -"), or 0."""
+    d = _DATELINE.match(sentence)
+    return d.end() if d else 0
 
 
 def fronted_clause_end(sentence: str) -> int:

@@ -4,9 +4,10 @@ vendor, with the sentence that says so."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from extractors.tagging.actions import PRECEDENCE, classify, fronted_clause_end, segments
+from extractors.tagging.actions import PRECEDENCE, classify, dateline_end, fronted_clause_end, segments
 from extractors.tagging.agencies import Agency
 from extractors.tagging.entities import Entities, hit_technologies
 from extractors.tagging.gazetteer import Gazetteer
@@ -30,6 +31,7 @@ class Claim:
     named_agency: bool
     named_tech: bool
     vendors: list[Hit] = field(default_factory=list)
+    background: bool = False  # said in a time clause ("a year after the NYPD returned its Digidog")
 
 
 @dataclass
@@ -53,15 +55,21 @@ class _Clause:
     end: int
     text: str
     cue_text: str
+    background: bool = False
 
 
 def _clauses(sent: Sentence) -> list[_Clause]:
-    """Clauses of a sentence; a fronted time clause keeps its entities but loses its cues."""
-    fronted = fronted_clause_end(sent.text)
-    out = [_Clause(sent.start, sent.start + fronted, sent.text[:fronted], "")] if fronted else []
-    for seg in segments(sent.text[fronted:]):
+    """Clauses of a sentence: a dateline (no cues), a fronted time clause and time clauses
+    (background), then the main clauses."""
+    text = sent.text
+    date_end, fronted = dateline_end(text), fronted_clause_end(text)
+    out = [_Clause(sent.start, sent.start + date_end, text[:date_end], "")] if date_end else []
+    if fronted > date_end:
+        part = text[date_end:fronted]
+        out.append(_Clause(sent.start + date_end, sent.start + fronted, part, part, True))
+    for seg in segments(text[fronted:]):
         start = sent.start + fronted + seg.start
-        out.append(_Clause(start, start + len(seg.text), seg.text, seg.text))
+        out.append(_Clause(start, start + len(seg.text), seg.text, seg.text, seg.background))
     return out
 
 
@@ -83,7 +91,7 @@ class _SentenceReader:
         sent = self.doc.facts.sentences[self.idx]
         clauses = _clauses(sent)
         # Vendors in a fronted time clause belong to the background, not to this sentence's news.
-        self.cue_from = next((c.start for c in clauses if c.cue_text), sent.start)
+        self.cue_from = next((c.start for c in clauses if c.cue_text and not c.background), sent.start)
         for clause in clauses:
             self._clause(clause)
 
@@ -102,7 +110,7 @@ class _SentenceReader:
         for agency in self.agencies:
             for tech in self.techs:
                 d.claim(agency, tech, Claim(self.idx, verdict[0], verdict[1], self.named_agency,
-                                            self.named_tech, vendors))
+                                            self.named_tech, vendors, c.background))
 
     def _update_agencies(self, c: _Clause) -> None:
         """The agencies this clause is about; a clause naming none keeps the previous clause's."""
@@ -194,20 +202,29 @@ def extract_events(facts: DocFacts, gaz: Gazetteer, agencies: list[Agency], ents
 
 
 def _decide(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> EventDraft:
-    """The news action: the first sentence saying more than 'uses', the most decisive cue in it."""
-    by_sentence: dict[int, list[Claim]] = {}
-    for c in claims:
-        by_sentence.setdefault(c.sentence, []).append(c)
-    chosen = claims[0]
-    for idx in sorted(by_sentence):
-        best = min(by_sentence[idx], key=lambda c: PRECEDENCE.index(c.action))
-        if best.action != "uses":
-            chosen = best
-            break
-    vendor = _vendor_for(ctx, key, [chosen, *claims])
+    """The news action, by tiers: the first sentence whose main clauses say more than 'uses' (its most
+    decisive cue); else an explicit 'uses'; else what a time clause says; else 'uses'."""
+    chosen = _first_news(c for c in claims if not c.background) or \
+        next((c for c in claims if not c.background and c.explicit_cue), None) or \
+        _first_news(claims) or claims[0]
+    # The vendor comes first from the deciding claim, then from claims saying the same, then the rest.
+    ordered = sorted(claims, key=lambda c: (c is not chosen, c.action != chosen.action, c.background))
+    vendor = _vendor_for(ctx, key, ordered)
     conf = 0.45 + 0.2 * chosen.named_agency + 0.15 * chosen.explicit_cue + 0.15 * chosen.named_tech
+    conf -= 0.15 * chosen.background
     return EventDraft(ctx.by_key[key[0]], key[1], chosen.action, vendor,
                       ctx.facts.sentences[chosen.sentence], round(min(conf, 0.95), 2))
+
+
+def _first_news(claims: Iterable[Claim]) -> Claim | None:
+    """The most decisive non-'uses' claim of the first sentence that has one."""
+    by_sentence: dict[int, list[Claim]] = {}
+    for c in claims:
+        if c.action != "uses":
+            by_sentence.setdefault(c.sentence, []).append(c)
+    if not by_sentence:
+        return None
+    return min(by_sentence[min(by_sentence)], key=lambda c: PRECEDENCE.index(c.action))
 
 
 def _vendor_for(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> str | None:
