@@ -11,6 +11,7 @@ import csv
 import gzip
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,13 @@ SEED_CORRECTIONS = {
     "Dataminr": "'First Alert' is a product, not an alias.",
     "Leonardo ELSAG": "canonical 'Leonardo'; 'Leonardo' alone dropped as an alias (a given name).",
 }
+
+
+# Federal Register agencies under Justice, Homeland Security or Defense, or named like a police,
+# intelligence or military body, run surveillance technology themselves; the rest regulate.
+OPERATOR_PARENTS = {"268", "227", "103"}
+OPERATOR_NAME = re.compile(r"Intelligence|Investigat|Enforcement|Police|Marshal|Prisons|Secret Service|"
+                           r"Army|Navy|Air Force|Coast Guard|Security Agency")
 
 
 def _read_json(path: Path) -> Any:
@@ -73,11 +81,25 @@ def build_federal(shared: Path) -> list[dict[str, Any]]:
                 continue
             # Uncurated agencies are matched by full name only: their short names (ARC, NEC, USA)
             # collide with ordinary words and companies.
-            out.append({"slug": rec["slug"], "fr_id": rec["id"], "name": rec["name"], "aliases": [], "acronyms": []})
+            out.append({"slug": rec["slug"], "fr_id": rec["id"], "name": rec["name"],
+                        "aliases": _natural_order(rec["name"]), "acronyms": [],
+                        "operates": rec["parent_id"] in OPERATOR_PARENTS or bool(OPERATOR_NAME.search(rec["name"]))})
     # Non-US national forces share the federal treatment: matched by name, state always null.
     for a in _read_json(SOURCES / "federal.json")["foreign"]:
         out.append({**a, "slug": "intl:" + a["slug"], "fr_id": ""})
     return out
+
+
+def _natural_order(name: str) -> list[str]:
+    """Reporters' word order for inverted Federal Register names: "Commerce Department" ->
+    "Department of Commerce", "U.S. Department of Commerce"; "Prisons Bureau" -> "Bureau of Prisons"."""
+    for head in ("Department", "Bureau", "Office", "Administration", "Agency", "Service"):
+        if name.endswith(" " + head) and "," not in name:
+            body = name[: -len(head) - 1]
+            if head == "Department":
+                return [f"Department of {body}", f"U.S. Department of {body}"]
+            return [f"{head} of {body}"]
+    return []
 
 
 def build_vendors(shared: Path) -> list[dict[str, Any]]:
@@ -116,14 +138,20 @@ def _plural(term: str) -> str:
     return term + "s"
 
 
+def _federal_payload(shared: Path) -> dict[str, Any]:
+    agencies = build_federal(shared)
+    curated = _read_json(SOURCES / "federal.json")
+    operators = sorted(set(curated["operators"]) | {a["slug"] for a in agencies if a.pop("operates", False)})
+    return {"agencies": agencies, "city_acronyms": curated["city_acronyms"], "operators": operators}
+
+
 def write_outputs(shared: Path, out_dir: Path) -> str:
     """Write every built file and return the content hash that goes into the tagger version."""
     us = build_us_agencies(shared)
     with gzip.GzipFile(out_dir / "us_agencies.tsv.gz", "wb", mtime=0) as gz:
         gz.write("".join("\t".join(r) + "\n" for r in us).encode("utf-8"))
     payloads = {
-        "federal_agencies.json": {"agencies": build_federal(shared),
-                                  "city_acronyms": _read_json(SOURCES / "federal.json")["city_acronyms"]},
+        "federal_agencies.json": _federal_payload(shared),
         "vendors.json": {"vendors": build_vendors(shared)},
         "technologies.json": {"technologies": build_technologies()},
         "places.json": _read_json(SOURCES / "places.json"),

@@ -22,7 +22,7 @@ class Agency:
 
     name: str
     key: str
-    kind: str  # police, sheriff, legislative, oversight, prosecutor, federal, state, other
+    kind: str  # police, sheriff, legislative, oversight, prosecutor, federal, regulator, state, other
     place: str  # place key ("santa cruz", "cascade county"); "" when none
     state: str | None = None
     canonical_id: str = ""
@@ -104,7 +104,7 @@ def _choose_state(candidates: set[str], near: list[str], ev: PlaceEvidence, plac
 
 def resolve_state(agency: Agency, gaz: Gazetteer, ev: PlaceEvidence, near: list[str]) -> str | None:
     """State of an agency: its own name, the gazetteer, then the article's place evidence; None abroad."""
-    if agency.kind == "federal":
+    if agency.kind in ("federal", "regulator"):
         return None
     for state_name, code in gaz.state_names.items():
         rest = agency.name[len(state_name) + 1:].split(" ")[0] if agency.name.startswith(state_name + " ") else ""
@@ -130,7 +130,7 @@ def _abroad(agency: Agency, gaz: Gazetteer, ev: PlaceEvidence) -> bool:
 
 def canonical_id(agency: Agency, gaz: Gazetteer, slug: str | None = None) -> str:
     """Stable id: agency:fed:<slug>, agency:<ORI> when the gazetteer knows it, else agency:pattern:<slug>-<st>."""
-    if agency.kind == "federal" and slug:
+    if agency.kind in ("federal", "regulator") and slug:
         return f"agency:{slug}" if slug.startswith("intl:") else f"agency:fed:{slug}"
     for row in gazetteer_rows(agency.name, gaz):
         if row.state == agency.state:
@@ -147,14 +147,20 @@ def collect_agencies(facts: DocFacts, gaz: Gazetteer, ev: PlaceEvidence) -> list
     for hit, name, slug in named:
         if _is_unit(hit, facts.text, [h for h, _, _ in named]):
             continue
-        key = name_key(name)
+        # Federal and national bodies group by gazetteer slug ("ICE" = "Immigration and Customs
+        # Enforcement"); the name shown is the first full name written, else the canonical one.
+        key = f"fed:{slug}" if slug else name_key(name)
         agency = by_key.get(key) or by_key.get(key.replace(" county ", " "))
+        written = display_name(hit.text, gaz, ev.abroad) if slug and hit.kind == "federal" else None
         if agency is None:
-            kind = "federal" if slug else kind_of(name)
-            agency = Agency(name=name, key=key, kind=kind, place=place_of(name))
+            kind = kind_of(name) if not slug else \
+                "federal" if slug in gaz.federal_operators or slug.startswith("intl:") else "regulator"
+            agency = Agency(name=written or name, key=key, kind=kind, place=place_of(name))
             by_key[key] = agency
             if slug:
                 slugs[key] = slug
+        elif written and all(h.kind != "federal" for h in agency.hits):
+            agency.name = written
         agency.hits.append(hit)
     _merge_place_police(by_key)
     _add_initialisms(facts, by_key)

@@ -164,8 +164,8 @@ class _DocContext:
 
     def claim(self, agency: Agency, tech: str, c: Claim) -> None:
         """Record a claim, moving it from a council to the agency that operates the technology."""
-        if agency.kind == "oversight":
-            return
+        if agency.kind in ("oversight", "regulator"):
+            return  # police commissions and regulators (FAA, FTC) oversee; they do not operate
         if agency.kind == "legislative":
             operator = operator_for_place(self.agencies, agency.place)
             if c.action in ("bans", "rejects"):

@@ -50,6 +50,7 @@ class Gazetteer:
     federal_names: dict[str, tuple[str, str]]  # surface -> (slug, canonical name)
     federal_acronyms: dict[str, tuple[str, str]]
     city_acronyms: dict[str, tuple[str, str | None]]
+    federal_operators: set[str] = field(default_factory=set)
     us_by_name: dict[str, list[UsAgency]] = field(default_factory=dict)
     places_by_name: dict[str, set[str]] = field(default_factory=dict)  # city/county key -> states
     state_names: dict[str, str] = field(default_factory=dict)  # "Minnesota" -> MN
@@ -107,6 +108,7 @@ def _load_agencies(gaz: Gazetteer) -> None:
             gaz.federal_names.setdefault(surface, (a["slug"], a["name"]))
         for acr in a["acronyms"]:
             gaz.federal_acronyms[acr] = (a["slug"], a["name"])
+    gaz.federal_operators = set(fed["operators"])
     for acr, val in fed["city_acronyms"].items():
         if not acr.startswith("_"):
             gaz.city_acronyms[acr] = (val[0], val[1])

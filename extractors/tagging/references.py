@@ -96,7 +96,7 @@ def _places_in(agencies: list[Agency], clause: str) -> list[str]:
     """Jurisdictions named bare in a clause ("Chicago will stop using ...")."""
     out: list[str] = []
     for a in agencies:
-        if not a.place or a.place in out or a.kind == "federal":
+        if not a.place or a.place in out or a.kind in ("federal", "regulator"):
             continue
         words = a.name.split()
         place_words = " ".join(words[:len(a.place.split())])
