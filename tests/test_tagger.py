@@ -214,3 +214,11 @@ def test_initialism_refers_to_the_named_agency(tagger: Tagger) -> None:
 ])
 def test_state_of_an_ambiguous_name_from_context(tagger: Tagger, text: str, state: str) -> None:
     assert record(tagger, text)["agencies"] == [{"name": "Springfield Police Department", "state": state}]
+
+
+def test_federal_name_as_written_and_regulators_make_no_events(tagger: Tagger) -> None:
+    rec = record(tagger, "Immigration and Customs Enforcement bought Clearview AI licenses, and ICE agents use "
+                         "them daily. The Department of Commerce said the company's drones pose risks.")
+    assert rec["agencies"] == [{"name": "Immigration and Customs Enforcement", "state": None},
+                               {"name": "Department of Commerce", "state": None}]
+    assert [e["agency"] for e in rec["events"]] == ["Immigration and Customs Enforcement"]

@@ -73,6 +73,16 @@ def _clauses(sent: Sentence) -> list[_Clause]:
     return out
 
 
+def _mask_names(agencies: list[Agency], c: _Clause) -> str:
+    """The clause with named agencies blanked, so "The Department of Commerce" is no "the department"."""
+    chars = list(c.text)
+    for a in agencies:
+        for h in a.hits:
+            for i in range(max(h.start, c.start), min(h.end, c.end)):
+                chars[i - c.start] = " "
+    return "".join(chars)
+
+
 def _in(hits: list[Hit], start: int, end: int) -> list[Hit]:
     return [h for h in hits if start <= h.start < end]
 
@@ -119,7 +129,7 @@ class _SentenceReader:
         if sum(a.operates for a in named) > 1:
             quoted = speakers(d.agencies, c.start, c.end, d.facts.text)
             named = [a for a in named if a not in quoted] or named
-        refs = referenced_agencies(d.agencies, c.text, c.start, d.home)
+        refs = referenced_agencies(d.agencies, _mask_names(d.agencies, c), c.start, d.home)
         if any(a.operates for a in named):
             refs = []  # "police are asking the Common Council": the council is named, the police are not
         refs = [r for r in refs if r not in named and (not named or r.operates)]
