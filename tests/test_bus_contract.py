@@ -10,17 +10,9 @@ import pytest
 
 from flows.bus import Bus, Consumer, Message
 from flows.bus.embedded import EmbeddedBus
-from schemas.settings import Settings
-from tests.kafka_broker import TansuBroker
+from tests.kafka_broker import kafka_settings
 
 OpenBus = Callable[[], Bus]
-
-
-def kafka_settings(broker: TansuBroker, **overrides: object) -> Settings:
-    """Kafka settings for tests: a short session so a fresh group joins in about 1 s on Tansu."""
-    values: dict[str, object] = {"bus": "kafka", "kafka_bootstrap": broker.bootstrap, "kafka_partitions": 3,
-                                 "kafka_session_timeout_ms": 2000, "kafka_connect_timeout": 5.0}
-    return Settings(**{**values, **overrides})  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])

@@ -97,7 +97,10 @@ class KafkaBus:
                         "replication_factor": self.settings.kafka_replication}
                 self._create(absent, spec)
         except KafkaError as exc:
-            raise BusError(f"cannot create topics {absent} on the Kafka broker at {self.bootstrap}: {exc}") from exc
+            raise BusError(
+                f"cannot check or create topics {missing} on the Kafka broker at {self.bootstrap}: {exc}; "
+                f"create them with {self.settings.kafka_partitions} partitions, or allow this client to create topics"
+            ) from exc
         self._topics.update(missing)
 
     def _create(self, names: list[str], spec: dict[str, int]) -> None:
