@@ -62,7 +62,9 @@ def gather_evidence(text: str, body_start: int, gaz: Gazetteer) -> PlaceEvidence
     if m and ev.dateline_state is None:
         names = {m.group(1).strip().title(), (m.group(2) or "").strip()}
         ev.abroad = bool(names & gaz.non_us) and m.group(1).strip() not in gaz.dateline_cities
-    pattern = _PATTERNS.setdefault(id(gaz), _state_pattern(gaz))
+    pattern = _PATTERNS.get(id(gaz))
+    if pattern is None:
+        pattern = _PATTERNS[id(gaz)] = _state_pattern(gaz)
     for m in pattern.finditer(text):
         if _NOT_STATE_AFTER.match(text[m.end():m.end() + 12]):
             continue
