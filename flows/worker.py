@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 from flows.bus import Bus, BusError, Consumer, Message, open_bus
 from flows.outcomes import Outcomes
@@ -53,14 +54,14 @@ class StopFlag:
         signal.signal(signum, signal.SIG_DFL)  # a second one stops at once
 
 
-Step = Callable[[Settings, Bus, list[Message]], Outcomes]
+Step = Callable[[Settings, Bus, list[Message], Any], Outcomes]
 
 
 def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message]) -> Outcomes:
     """Run the stage's step; if it fails on bad input, retry message by message and dead-letter the culprits."""
     step: Step = STEPS[stage]
     try:
-        return step(settings, bus, batch)
+        return step(settings, bus, batch, None)  # no prefetch: the step fetches what it needs
     except TRANSIENT:
         raise
     except Exception as exc:  # noqa: BLE001 - anything else is taken as this input's fault, isolated below

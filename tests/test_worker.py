@@ -104,7 +104,7 @@ def test_status_with_the_broker_down_says_so_and_exits_non_zero(tmp_path: Path) 
 def test_a_message_that_breaks_the_step_is_dead_lettered_and_the_rest_go_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fragile_step(settings: Settings, bus: object, batch: list[Message]) -> Outcomes:
+    def fragile_step(settings: Settings, bus: object, batch: list[Message], _: object = None) -> Outcomes:
         if any(m.value == b"boom" for m in batch):
             raise ValueError("cannot handle boom")
         outcomes = Outcomes()

@@ -185,7 +185,7 @@ class KafkaBus:
         self._admin.close()
 
 
-class _JoinListener(ConsumerRebalanceListener):
+class _JoinListener(ConsumerRebalanceListener):  # type: ignore[misc]
     """Notes when the group has given this member its partitions (possibly none)."""
 
     def __init__(self, consumer: KafkaGroupConsumer) -> None:
