@@ -12,6 +12,7 @@ from schemas.records import DeadLetter, TaggedArticle
 from schemas.settings import Settings
 from warehouse import db
 from warehouse.loader import land_dead_letters, land_tagged
+from warehouse.search import refresh_search_index
 
 log = logging.getLogger("oversight.land")
 
@@ -61,4 +62,12 @@ def land_dead_letter_batch(settings: Settings, letters: Sequence[DeadLetter]) ->
             outcomes.add("dead-letters", "landed", land_dead_letters(con, letters))
         for d in letters:
             log.warning("dead letter from %s: %s %s (%s)", d.stage, d.reason, d.source_offset, d.error[:200])
+    return outcomes
+
+
+def refresh_search(settings: Settings) -> Outcomes:
+    """Bring the full-text index up to date; done once a landing drain ends, not per batch (~1 s each)."""
+    outcomes = Outcomes()
+    with db.writer(settings.warehouse_path) as con:
+        outcomes.add("search", "indexed", refresh_search_index(con))
     return outcomes

@@ -71,6 +71,11 @@ def publish(bus: Bus, topic: str, records: Sequence[Record]) -> None:
         bus.produce(topic, [(record_key(r), encode(r)) for r in records])
 
 
+def batch_size(settings: Settings, stage: str) -> int:
+    """Messages per batch: landing and dead letters take bigger ones (a warehouse write has a fixed cost)."""
+    return settings.land_batch_size if stage in ("land", "dead-letters") else settings.batch_size
+
+
 def run_batches(
     stage: str, consumer: Consumer, finish: Callable[[list[Message], Any], Outcomes], settings: Settings,
     limit: int | None = None, prepare: Callable[[list[Message]], Any] = lambda batch: None,
@@ -85,7 +90,7 @@ def run_batches(
     ahead: tuple[list[Message], Any] | None = None
     while True:
         # A bounded run drains what is there: no waiting for more (the backends still wait for a group join).
-        batch = consumer.poll(min(settings.batch_size, limit - queued), timeout=0.0) if queued < limit else []
+        batch = consumer.poll(min(batch_size(settings, stage), limit - queued), timeout=0.0) if queued < limit else []
         queued += len(batch)
         polled = (batch, prepare(batch)) if batch else None
         if ahead is not None:
@@ -196,7 +201,12 @@ def run_stage(settings: Settings, bus: Bus, stage: str, limit: int | None = None
     consumer = bus.consumer(group, topic)
     step, prepare = STEPS[stage], PREPARE.get(stage)
     try:
-        return run_batches(stage, consumer, lambda b, p: step(settings, bus, b, p), settings, limit,
-                           (lambda b: prepare(settings, b)) if prepare else (lambda b: None))
+        outcomes = run_batches(stage, consumer, lambda b, p: step(settings, bus, b, p), settings, limit,
+                               (lambda b: prepare(settings, b)) if prepare else (lambda b: None))
     finally:
         consumer.close()
+    if stage == "land" and outcomes.stage("land").get("articles"):
+        from flows.land import refresh_search
+
+        outcomes.merge(refresh_search(settings))
+    return outcomes

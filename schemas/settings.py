@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     max_retries: int = Field(2, ge=0)
     entries_per_feed: int = Field(200, ge=1)
     batch_size: int = Field(64, ge=1)
+    # Landing takes bigger batches: a warehouse transaction has a fixed cost (connection, checkpoint).
+    land_batch_size: int = Field(1000, ge=1)
     max_per_run: int = Field(5000, ge=1)
     sample_port: int = Field(8765, ge=1, le=65535)
     workers: int = Field(0, ge=0, description="CPU worker processes; 0 = one per core")

@@ -9,4 +9,4 @@ ON CONFLICT (article_id) DO UPDATE SET
     authors = excluded.authors, published = excluded.published, language = excluded.language,
     top_image = excluded.top_image, extractor = excluded.extractor, fingerprint = excluded.fingerprint,
     duplicate_of = COALESCE(articles.duplicate_of, excluded.duplicate_of), fetched_at = excluded.fetched_at,
-    tag_status = excluded.tag_status, tagger_version = excluded.tagger_version;
+    tag_status = excluded.tag_status, tagger_version = excluded.tagger_version, landed_at = now();
