@@ -39,7 +39,7 @@ browser:
 
 lint: install-test
 	$(BIN)/ruff check flows extractors schemas warehouse tests bench
-	$(BIN)/mypy schemas extractors warehouse
+	$(BIN)/mypy flows schemas extractors warehouse
 
 test: install-test browser lint
 	$(BIN)/pytest -q

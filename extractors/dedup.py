@@ -51,35 +51,42 @@ def similarity(fp_a: str, fp_b: str) -> float:
 
 
 class DuplicateIndex:
-    """Finds the first-seen article a fingerprint nearly duplicates; rebuildable from (id, fp) rows."""
+    """Finds the original an article nearly duplicates: the lowest-ranked match (default: first added).
+
+    Ranks make the answer independent of arrival order: landing ranks by (published, article_id), so the
+    earliest publication of a syndicated story is its original however the bus delivered the copies.
+    """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self._threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._order: dict[str, int] = {}
+        self._rank: dict[str, str] = {}
         self._hashes: dict[str, MinHash] = {}
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._rank)
 
-    def add(self, article_id: str, fp: str) -> None:
+    def add(self, article_id: str, fp: str, rank: str | None = None) -> None:
         """Index an article; empty or unreadable fingerprints and repeats are ignored."""
         minhash = _minhash(fp)
-        if minhash is None or article_id in self._order:
+        if minhash is None or article_id in self._rank:
             return
         self._lsh.insert(article_id, minhash)
-        self._order[article_id] = len(self._order)
+        self._rank[article_id] = rank if rank is not None else f"{len(self._rank):012d}"
         self._hashes[article_id] = minhash
 
+    def rank(self, article_id: str) -> str:
+        return self._rank[article_id]
+
     def find(self, fp: str) -> str | None:
-        """The earliest-added article this fingerprint nearly duplicates, or None."""
+        """The lowest-ranked indexed article this fingerprint nearly duplicates, or None."""
         minhash = _minhash(fp)
         if minhash is None:
             return None
         # LSH candidates are probable matches; the estimated Jaccard confirms them.
         matches = [key for key in self._lsh.query(minhash)
                    if self._hashes[key].jaccard(minhash) >= self._threshold]
-        return min(matches, key=self._order.__getitem__, default=None)
+        return min(matches, key=self._rank.__getitem__, default=None)
 
     @classmethod
     def from_rows(cls, rows: list[tuple[str, str | None]], threshold: float = THRESHOLD) -> DuplicateIndex:

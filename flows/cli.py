@@ -56,6 +56,13 @@ def finish(command: str, started: datetime, outcomes: Outcomes, clock: float) ->
     record_run(load_settings(), command, started, outcomes, line)
 
 
+def _check_bus() -> None:
+    """Open and close the bus once before any flow, so an unreachable broker fails at once, clearly."""
+    from flows.bus import open_bus
+
+    open_bus(load_settings()).close()
+
+
 def _feeds_file(path: Path | None) -> Path | None:
     path = path or load_settings().feeds or (DEFAULT_FEEDS if DEFAULT_FEEDS.exists() else None)
     if path is not None and not path.exists():
@@ -75,6 +82,7 @@ def run(
     _setup_logging(verbose)
     started, clock = datetime.now(UTC), time.monotonic()
     prefect_api.start_in_background()
+    _check_bus()
     if sample:
         outcomes = _run_sample(force, limit)
     else:
@@ -126,6 +134,7 @@ def poll(
     _setup_logging()
     started, clock = datetime.now(UTC), time.monotonic()
     prefect_api.start_in_background()
+    _check_bus()
     from flows.pipeline import poll_feeds
     from flows.poll import import_feed_file
 
@@ -146,6 +155,7 @@ def process(
     _setup_logging()
     started, clock = datetime.now(UTC), time.monotonic()
     prefect_api.start_in_background()
+    _check_bus()
     from flows.pipeline import process as process_flow
 
     prefect_api.wait_ready()

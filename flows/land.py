@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from extractors.dedup import DuplicateIndex
@@ -20,14 +21,39 @@ log = logging.getLogger("oversight.land")
 _INDEXES: dict[Path, DuplicateIndex] = {}
 
 
+def original_rank(published: datetime | None, article_id: str) -> str:
+    """Sort key of an article among its syndicated copies: earliest publication, then smallest id."""
+    return f"{published.astimezone(UTC).isoformat() if published else '9999'}|{article_id}"
+
+
 def _duplicate_index(path: Path) -> DuplicateIndex:
     if path not in _INDEXES:
         index = DuplicateIndex()
         with db.writer(path) as con:
-            for article_id, fp in con.execute(db.sql("fingerprints")).fetchall():
-                index.add(article_id, fp)
+            for article_id, fp, published in con.execute(db.sql("fingerprints")).fetchall():
+                index.add(article_id, fp, original_rank(published, article_id))
         _INDEXES[path] = index
     return _INDEXES[path]
+
+
+def mark_duplicates(index: DuplicateIndex, tagged: Sequence[TaggedArticle]) -> tuple[dict[str, str], dict[str, str]]:
+    """(copy -> original) for the batch, and (old original -> new original) where an earlier story arrived late."""
+    duplicates: dict[str, str] = {}
+    promoted: dict[str, str] = {}
+    for t in sorted(tagged, key=lambda t: original_rank(t.article.published, t.article.article_id)):
+        aid, fp = t.article.article_id, t.article.fingerprint
+        if not fp:
+            continue
+        rank = original_rank(t.article.published, aid)
+        original = index.find(fp)
+        if original is None or original == aid:
+            index.add(aid, fp, rank)
+        elif rank < index.rank(original):
+            index.add(aid, fp, rank)
+            promoted[original] = aid
+        else:
+            duplicates[aid] = original
+    return duplicates, promoted
 
 
 def land_batch(settings: Settings, tagged: Sequence[TaggedArticle]) -> Outcomes:
@@ -35,21 +61,11 @@ def land_batch(settings: Settings, tagged: Sequence[TaggedArticle]) -> Outcomes:
     outcomes = Outcomes()
     if not tagged:
         return outcomes
-    index = _duplicate_index(settings.warehouse_path)
-    duplicates: dict[str, str] = {}
-    for t in tagged:
-        fp = t.article.fingerprint
-        if not fp:
-            continue
-        original = index.find(fp)
-        if original and original != t.article.article_id:
-            duplicates[t.article.article_id] = original
-        elif original is None:
-            index.add(t.article.article_id, fp)
+    duplicates, promoted = mark_duplicates(_duplicate_index(settings.warehouse_path), tagged)
     with db.writer(settings.warehouse_path) as con:
-        counts = land_tagged(con, tagged, duplicates)
+        counts = land_tagged(con, tagged, duplicates, promoted)
     outcomes.add("land", "articles", counts["articles"])
-    outcomes.add("land", "duplicates", len(duplicates))
+    outcomes.add("land", "duplicates", len(duplicates) + len(promoted))
     outcomes.add("land", "mentions", counts["mentions"])
     outcomes.add("land", "events", counts["events"])
     return outcomes

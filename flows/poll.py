@@ -48,8 +48,8 @@ def poll_stage(settings: Settings, bus: Bus, only: Sequence[str] | None = None, 
     parsed: dict[str, ParsedFeed | None] = {}
     dead: list[DeadLetter] = []
     for feed, result in zip(due, fetched, strict=True):
-        parsed[feed.feed_url] = _parse(settings, feed, result, dead)
-        entries.extend(parsed[feed.feed_url].entries if parsed[feed.feed_url] else [])
+        feed_parsed = parsed[feed.feed_url] = _parse(settings, feed, result, dead)
+        entries.extend(feed_parsed.entries if feed_parsed else [])
     with db.writer(settings.warehouse_path) as con:
         new = unseen_entries(con, entries)
     bus.produce(topics.ENTRIES, [(e.article_id, encode(e)) for e in new])

@@ -31,6 +31,7 @@ _EVENT_SCHEMA = pa.schema([
     ("vendor", pa.string()), ("action", pa.string()), ("evidence", pa.string()),
     ("evidence_start", pa.int32()), ("confidence", pa.float64()), ("published", pa.timestamp("us", tz="UTC")),
 ])
+_PROMOTION_SCHEMA = pa.schema([("old", pa.string()), ("new", pa.string())])
 _DEAD_SCHEMA = pa.schema([
     ("dead_letter_id", pa.string()), ("stage", pa.string()), ("source_topic", pa.string()), ("key", pa.string()),
     ("reason", pa.string()), ("error", pa.string()), ("payload", pa.string()), ("source_offset", pa.string()),
@@ -47,6 +48,7 @@ def land_tagged(
     con: duckdb.DuckDBPyConnection,
     batch: Sequence[TaggedArticle],
     duplicate_of: Mapping[str, str] | None = None,
+    promoted: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Upsert articles, mentions and events of a batch in one transaction; return row counts."""
     latest = {t.article.article_id: t for t in batch}  # a redelivered article: the last copy wins
@@ -60,8 +62,11 @@ def land_tagged(
         "batch_articles": pa.Table.from_pylist(articles, schema=_ARTICLE_SCHEMA),
         "batch_mentions": pa.Table.from_pylist(mentions, schema=_MENTION_SCHEMA),
         "batch_events": pa.Table.from_pylist(_unique_events(events), schema=_EVENT_SCHEMA),
+        "batch_promotions": pa.Table.from_pylist([{"old": o, "new": n} for o, n in (promoted or {}).items()],
+                                                 schema=_PROMOTION_SCHEMA),
     }
-    write_tables(con, tables, ["land_articles", "land_mentions", "land_events", "land_entities"])
+    names = ["land_articles", "land_mentions", "land_events", "land_entities"]
+    write_tables(con, tables, [*names, "promote_originals"] if promoted else names)
     return {"articles": len(articles), "mentions": len(mentions), "events": len(tables["batch_events"])}
 
 

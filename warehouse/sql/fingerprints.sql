@@ -1,4 +1,3 @@
--- Fingerprints of original (non-duplicate) articles, oldest first, to rebuild the near-duplicate index.
-SELECT article_id, fingerprint FROM articles
-WHERE fingerprint IS NOT NULL AND duplicate_of IS NULL
-ORDER BY landed_at, article_id;
+-- Fingerprints of original (non-duplicate) articles with their publish time, to rebuild the near-duplicate index.
+SELECT article_id, fingerprint, published FROM articles
+WHERE fingerprint IS NOT NULL AND fingerprint <> '' AND duplicate_of IS NULL;
