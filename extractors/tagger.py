@@ -90,7 +90,7 @@ class Tagger:
             log.exception("tagging failed for %s (article %s)", article.url, article.article_id)
             return TaggedArticle(article=article, tag_status="tag_error", tagger_version=self.version)
         mentions = _mentions(facts, agencies, ents, self.gaz)
-        return TaggedArticle(article=article, tag_status="ok", mentions=mentions,
+        return TaggedArticle(article=article, tag_status="ok" if facts.on_topic else "off_topic", mentions=mentions,
                              events=[_event(e) for e in events], tagger_version=self.version)
 
     def analyse(self, article: Article, facts: DocFacts) -> tuple[list[Agency], Entities, list[EventDraft]]:

@@ -35,6 +35,8 @@ class DocFacts:
     text: str
     sentences: list[Sentence] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
+    # False when no technology term or unambiguous vendor appears: no event is possible, so NER was skipped.
+    on_topic: bool = True
 
     def sentence_index(self, pos: int) -> int:
         """Index of the sentence holding character `pos` (binary search over sentence starts)."""
