@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flows.bus import Bus, Consumer, Message
+from flows.bus import Bus, BusError, Consumer, Message
 from flows.cpu import map_chunks
 from flows.outcomes import Outcomes
 from schemas import topics
@@ -26,6 +26,7 @@ from schemas.records import (
     record_key,
 )
 from schemas.settings import Settings
+from warehouse.db import WarehouseError
 
 log = logging.getLogger("oversight.stages")
 R = TypeVar("R", bound=Record)
@@ -186,6 +187,7 @@ def _tag_chunk(articles: list[Article]) -> list[TaggedArticle]:
     return load_tagger().tag_articles(articles)
 
 
+TRANSIENT = (BusError, WarehouseError, OSError)
 STEPS: dict[str, Callable[[Settings, Bus, list[Message], Any], Outcomes]] = {
     "extract": extract_step,
     "tag": tag_step,
@@ -195,14 +197,38 @@ STEPS: dict[str, Callable[[Settings, Bus, list[Message], Any], Outcomes]] = {
 PREPARE: dict[str, Callable[[Settings, list[Message]], Any]] = {"extract": extract_prepare}
 
 
+def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message], prepared: Any = None) -> Outcomes:
+    """Run the stage's step; if it fails on bad input, retry message by message and dead-letter the culprits.
+
+    Transient failures (broker, locked warehouse, network) are raised: the batch stays uncommitted and is retried.
+    """
+    try:
+        return STEPS[stage](settings, bus, batch, prepared)
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # noqa: BLE001 - anything else is taken as this input's fault, isolated below
+        outcomes = Outcomes()
+        if len(batch) == 1:
+            msg = batch[0]
+            log.error("%s: message at %s (key %s) failed: %r; sent to the dead letters", stage, msg.position,
+                      msg.key, exc)
+            publish(bus, topics.DEAD_LETTERS, [dead_letter(stage, msg, "processing_error", repr(exc))])
+            outcomes.add(stage, "dead_letter")
+            return outcomes
+        log.warning("%s: batch of %d failed (%r); retrying its messages one by one", stage, len(batch), exc)
+        for msg in batch:
+            outcomes.merge(process_batch(settings, bus, stage, [msg]))
+        return outcomes
+
+
 def run_stage(settings: Settings, bus: Bus, stage: str, limit: int | None = None) -> Outcomes:
     """Drain one stage's input topic (bounded by `limit`, default OVERSIGHT_MAX_PER_RUN)."""
     group, topic = topics.STAGE_INPUT[stage]
     consumer = bus.consumer(group, topic)
-    step, prepare = STEPS[stage], PREPARE.get(stage)
+    prepare = PREPARE.get(stage)
     try:
-        outcomes = run_batches(stage, consumer, lambda b, p: step(settings, bus, b, p), settings, limit,
-                               (lambda b: prepare(settings, b)) if prepare else (lambda b: None))
+        outcomes = run_batches(stage, consumer, lambda b, p: process_batch(settings, bus, stage, b, p), settings,
+                               limit, (lambda b: prepare(settings, b)) if prepare else (lambda b: None))
     finally:
         consumer.close()
     if stage == "land" and outcomes.stage("land").get("articles"):

@@ -10,17 +10,15 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
 
-from flows.bus import Bus, BusError, Consumer, Message, open_bus
+from flows.bus import Bus, Consumer, open_bus
+from flows.land import refresh_search
 from flows.outcomes import Outcomes
-from flows.stages import STEPS, dead_letter, publish
+from flows.stages import TRANSIENT, batch_size, process_batch
 from schemas import topics
 from schemas.settings import Settings
-from warehouse.db import WarehouseError
 
 log = logging.getLogger("oversight.worker")
 
@@ -33,7 +31,6 @@ WORKER_STAGES: dict[str, tuple[str, ...]] = {
 POLL_TIMEOUT_S = 1.0
 # Transient failures (broker, locked warehouse) are retried this many times in a row, with backoff.
 MAX_TRANSIENT_FAILURES = 6
-TRANSIENT = (BusError, WarehouseError, OSError)
 
 
 @dataclass
@@ -54,37 +51,12 @@ class StopFlag:
         signal.signal(signum, signal.SIG_DFL)  # a second one stops at once
 
 
-Step = Callable[[Settings, Bus, list[Message], Any], Outcomes]
-
-
-def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message]) -> Outcomes:
-    """Run the stage's step; if it fails on bad input, retry message by message and dead-letter the culprits."""
-    step: Step = STEPS[stage]
-    try:
-        return step(settings, bus, batch, None)  # no prefetch: the step fetches what it needs
-    except TRANSIENT:
-        raise
-    except Exception as exc:  # noqa: BLE001 - anything else is taken as this input's fault, isolated below
-        if len(batch) == 1:
-            msg = batch[0]
-            log.error("%s: message at %s (key %s) failed: %r; sent to the dead letters", stage, msg.position, msg.key, exc)
-            publish(bus, topics.DEAD_LETTERS, [dead_letter(stage, msg, "processing_error", repr(exc))])
-            outcomes = Outcomes()
-            outcomes.add(stage, "dead_letter")
-            return outcomes
-        log.warning("%s: batch of %d failed (%r); retrying its messages one by one", stage, len(batch), exc)
-        outcomes = Outcomes()
-        for msg in batch:
-            outcomes.merge(process_batch(settings, bus, stage, [msg]))
-        return outcomes
-
-
 def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float | None = None) -> Outcomes:
     """Consume the stage's input (and, for land, the dead letters) until stopped; return the outcome counts."""
     bus = open_bus(settings)
     stages = WORKER_STAGES[stage]
     consumers = {s: bus.consumer(*topics.STAGE_INPUT[s]) for s in stages}
-    outcomes, failures = Outcomes(), 0
+    outcomes, failures, indexed = Outcomes(), 0, 0
     idle_since: float | None = None  # set after the first poll, which includes the group join
     try:
         while not stop.stopped:
@@ -98,6 +70,9 @@ def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float
                     raise
                 consumers = _reopen(bus, consumers, failures, exc)
                 continue
+            if not handled and stage == "land" and outcomes.stage("land").get("articles", 0) > indexed:
+                indexed = outcomes.stage("land")["articles"]
+                outcomes.merge(refresh_search(settings))  # when the queue runs dry, not per batch
             idle_since = time.monotonic() if handled or idle_since is None else idle_since
             if max_idle_s is not None and time.monotonic() - idle_since > max_idle_s:
                 log.info("%s: idle for %.0f s, stopping", stage, max_idle_s)
@@ -111,7 +86,7 @@ def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float
 
 def _one_batch(settings: Settings, bus: Bus, stage: str, consumer: Consumer, outcomes: Outcomes,
                primary: bool) -> int:
-    batch = consumer.poll(settings.batch_size, timeout=POLL_TIMEOUT_S if primary else 0.0)
+    batch = consumer.poll(batch_size(settings, stage), timeout=POLL_TIMEOUT_S if primary else 0.0)
     if not batch:
         return 0
     log.info("%s: batch of %d from %s to %s", stage, len(batch), batch[0].position, batch[-1].position)

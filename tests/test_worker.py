@@ -16,7 +16,7 @@ import flows.stages
 from flows.bus import Message, open_bus
 from flows.bus.embedded import EmbeddedBus
 from flows.outcomes import Outcomes
-from flows.worker import process_batch
+from flows.stages import process_batch
 from schemas import topics
 from schemas.records import Article, DeadLetter, decode, encode
 from schemas.settings import Settings
