@@ -47,22 +47,22 @@ def poll_feeds(only: list[str] | None = None, force: bool = False) -> dict[str, 
     return poll_task(only, force)
 
 
-@flow(name="process", log_prints=True)
-def process(limit: int | None = None) -> dict[str, int]:
-    """Extract, tag and land whatever is waiting on the bus, at most `limit` messages per stage."""
-    outcomes = Outcomes()
+def _process_stages(outcomes: Outcomes, limit: int | None) -> dict[str, int]:
     for stage in PROCESS_STAGES:
         outcomes.merge(Outcomes(stage_task(stage, limit)))
     return dict(outcomes)
+
+
+@flow(name="process", log_prints=True)
+def process(limit: int | None = None) -> dict[str, int]:
+    """Extract, tag and land whatever is waiting on the bus, at most `limit` messages per stage."""
+    return _process_stages(Outcomes(), limit)
 
 
 @flow(name="pipeline", log_prints=True)
 def pipeline(only: list[str] | None = None, force: bool = False, limit: int | None = None) -> dict[str, int]:
     """Poll, then process: one full pass from feeds to the warehouse."""
-    outcomes = Outcomes(poll_task(only, force))
-    for stage in PROCESS_STAGES:
-        outcomes.merge(Outcomes(stage_task(stage, limit)))
-    return dict(outcomes)
+    return _process_stages(Outcomes(poll_task(only, force)), limit)
 
 
 @flow(name="weekly-digest", log_prints=True)
