@@ -2,4 +2,6 @@
 
 from flows.cli import main
 
-main()
+# Guarded: the forkserver behind the CPU pool re-imports the main module as __mp_main__.
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,7 @@ from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
 
-from flows import prefect_api  # noqa: E402
+from flows import cpu, prefect_api  # noqa: E402
 from flows.outcomes import Outcomes  # noqa: E402
 from schemas.settings import load_settings  # noqa: E402
 
@@ -82,6 +82,7 @@ def run(
     _setup_logging(verbose)
     started, clock = datetime.now(UTC), time.monotonic()
     prefect_api.start_in_background()
+    cpu.start_in_background(load_settings().cpu_workers)
     _check_bus()
     if sample:
         outcomes = _run_sample(force, limit)
@@ -155,6 +156,7 @@ def process(
     _setup_logging()
     started, clock = datetime.now(UTC), time.monotonic()
     prefect_api.start_in_background()
+    cpu.start_in_background(load_settings().cpu_workers)
     _check_bus()
     from flows.pipeline import process as process_flow
 

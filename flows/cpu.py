@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -12,24 +13,52 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _POOL: ProcessPoolExecutor | None = None
+_LOCK = threading.Lock()
 # Below this many items a pool round trip (pickling, a worker's first model load) costs more than it saves.
 MIN_PARALLEL_ITEMS = 4
+CHUNKS_PER_WORKER = 4
+# Imported once in the fork server, so each worker starts with them instead of importing them itself.
+PRELOAD = ["flows.extract", "extractors.tagger"]
 
 
 def pool(workers: int) -> ProcessPoolExecutor:
     """The shared pool; workers keep what they load (the tagger, extractors) between batches."""
     global _POOL
-    if _POOL is None:
-        # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
-        _POOL = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
-        atexit.register(_POOL.shutdown, cancel_futures=True)
-    return _POOL
+    with _LOCK:
+        if _POOL is None:
+            # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            _POOL = ProcessPoolExecutor(workers, mp_context=context)
+            atexit.register(_POOL.shutdown, cancel_futures=True)
+        return _POOL
+
+
+_WARM_PAGE = ("<html><head><title>Warm-up</title></head><body><article><p>"
+              + "The county council met on Tuesday to discuss the budget for the coming year. " * 12
+              + "</p></article></body></html>")
+
+
+def _ready() -> bool:
+    """Run one small extraction: its lazy set-up (language model, date parsers) then happens before real work."""
+    from flows.extract import extract_page
+
+    return bool(extract_page(_WARM_PAGE, "http://localhost/warm-up").text)
+
+
+def start_in_background(workers: int) -> None:
+    """Start the fork server and the workers now (in a thread), so their start overlaps other start-up work."""
+    if workers > 1:
+        threading.Thread(target=lambda: [f.result() for f in [pool(workers).submit(_ready)
+                                                              for _ in range(workers)]],
+                         name="cpu-pool-start", daemon=True).start()
 
 
 def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
-    """`fn` over `items` split into one chunk per worker, results in input order."""
+    """`fn` over `items` split into chunks spread over the workers, results in input order."""
     if workers <= 1 or len(items) < MIN_PARALLEL_ITEMS:
         return fn(list(items))
-    size = -(-len(items) // workers)
+    # Several chunks per worker: page and article costs vary a lot, and equal halves leave a core idle.
+    size = max(MIN_PARALLEL_ITEMS // 2, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
     return [r for part in pool(workers).map(fn, chunks) for r in part]
