@@ -41,7 +41,7 @@ _WARM_PAGE = ("<html><head><title>Warm-up</title></head><body><article><p>"
 
 def _ready() -> bool:
     """Run one small extraction: its lazy set-up (language model, date parsers) then happens before real work."""
-    from flows.extract import extract_page
+    from extractors.article import extract_page
 
     return bool(extract_page(_WARM_PAGE, "http://localhost/warm-up").text)
 
