@@ -22,6 +22,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from schemas.records import Article, Event, Mention, TaggedArticle  # noqa: E402
+from schemas.settings import Settings  # noqa: E402
 from warehouse import db  # noqa: E402
 from warehouse.digest import write_digest  # noqa: E402
 from warehouse.loader import land_tagged  # noqa: E402
@@ -132,11 +133,12 @@ def main() -> None:
             fts_build = time.perf_counter() - clock
             search_s = timed(lambda: search(con, "drones council", None, 20))
         landing = {(size, with_search): time_landing(path, size, 4, with_search, start=size * 1000 + 10_000_000 * with_search)
-                   for size, with_search in ((64, False), (500, False), (2000, False), (64, True), (500, True))}
+                   for size, with_search in ((64, False), (Settings().land_batch_size, False), (2000, False),
+                                              (Settings().land_batch_size, True))}
     lines = [
         "# Warehouse benchmark", "",
         f"`.venv/bin/python bench/bench_warehouse.py` on {platform.node()} ({platform.machine()}, "
-        f"{len(__import__('os').sched_getaffinity(0))} cores, DuckDB {duckdb.__version__}), shared with other work.",
+        f"{len(__import__('os').sched_getaffinity(0))} cores, DuckDB {duckdb.__version__}), load average {__import__('os').getloadavg()[0]:.1f} at the start.",
         f"Synthetic warehouse: {counts['events']:,} events, {counts['articles']:,} articles (10% syndicated copies), "
         f"{counts['mentions']:,} mentions over 5 years; generated in {built:.1f} s.", "",
         "| view | rows | all rows to Arrow (s) | typical filtered query (s) | bar 1 s |", "|---|---|---|---|---|",
@@ -151,6 +153,8 @@ def main() -> None:
               "| landing | batch | mention rows/s | refresh_search_index per batch (s) |", "|---|---|---|---|"]
     for (size, with_search), (rate, refresh) in sorted(landing.items()):
         label = "land_tagged + refresh_search_index" if with_search else "land_tagged"
+        if size == Settings().land_batch_size:
+            label += " (default OVERSIGHT_LAND_BATCH_SIZE)"
         lines.append(f"| {label} | {size} articles x 12 mentions | {rate:,.0f} | "
                      f"{f'{refresh:.3f}' if with_search else ''} |")
     report(lines, args.out)

@@ -25,7 +25,7 @@ feeds_app = typer.Typer(help="List, add, import and export the feeds oversight p
 app.add_typer(feeds_app, name="feeds")
 
 DEFAULT_FEEDS = Path(__file__).resolve().parents[1] / "feeds.opml"
-RUN_STAGES = ["feeds", "entries", "extract", "tag", "events", "land", "dead-letters", "search"]
+RUN_STAGES = ["feeds", "entries", "extract", "tag", "events", "land", "dead-letters", "search", "bus"]
 EXAMPLE_QUERY = ("SELECT agency, agency_state, technology, vendor, action, evidence "
                  "FROM events ORDER BY published DESC LIMIT 10")
 

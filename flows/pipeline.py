@@ -47,9 +47,26 @@ def poll_feeds(only: list[str] | None = None, force: bool = False) -> dict[str, 
     return poll_task(only, force)
 
 
+@task(name="prune-bus")
+def prune_task() -> dict[str, int]:
+    """Drop embedded-log messages every group has committed, once older than OVERSIGHT_BUS_RETENTION_DAYS.
+
+    Kafka keeps its own retention (the topic's retention.ms), so there is nothing to do there.
+    """
+    settings = load_settings()
+    bus = open_bus(settings)
+    try:
+        prune = getattr(bus, "prune", None)
+        pruned = prune(settings.bus_retention_days * 86400) if prune else 0
+        return {"bus.pruned": pruned} if pruned else {}
+    finally:
+        bus.close()
+
+
 def _process_stages(outcomes: Outcomes, limit: int | None) -> dict[str, int]:
     for stage in PROCESS_STAGES:
         outcomes.merge(Outcomes(stage_task(stage, limit)))
+    outcomes.merge(Outcomes(prune_task()))
     return dict(outcomes)
 
 
