@@ -6,8 +6,8 @@ import atexit
 import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -54,11 +54,30 @@ def start_in_background(workers: int) -> None:
                          name="cpu-pool-start", daemon=True).start()
 
 
-def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
-    """`fn` over `items` split into chunks spread over the workers, results in input order."""
+class Pending(Generic[R]):
+    """Results of chunks submitted to the pool (or of an in-process call made on demand), in input order."""
+
+    def __init__(self, futures: list[Future[list[R]]] | None = None,
+                 compute: Callable[[], list[R]] | None = None) -> None:
+        self._futures, self._compute = futures or [], compute
+
+    def result(self) -> list[R]:
+        if self._compute is not None:
+            return self._compute()
+        return [r for future in self._futures for r in future.result()]
+
+
+def submit_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> Pending[R]:
+    """Queue `fn` over chunks of `items` on the pool and return at once, so the caller can work meanwhile."""
     if workers <= 1 or len(items) < MIN_PARALLEL_ITEMS:
-        return fn(list(items))
+        batch = list(items)
+        return Pending(compute=lambda: fn(batch))
     # Several chunks per worker: page and article costs vary a lot, and equal halves leave a core idle.
     size = max(MIN_PARALLEL_ITEMS // 2, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
-    chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
-    return [r for part in pool(workers).map(fn, chunks) for r in part]
+    executor = pool(workers)
+    return Pending([executor.submit(fn, list(items[i:i + size])) for i in range(0, len(items), size)])
+
+
+def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
+    """`fn` over `items` split into chunks spread over the workers, results in input order."""
+    return submit_chunks(fn, items, workers).result()

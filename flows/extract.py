@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from extractors.article import ExtractedPage, extract_page
 from extractors.dedup import fingerprint
 from extractors.fetch import FetchResult, fetch_pages
 from extractors.urls import article_id, canonical_url
-from flows.cpu import map_chunks
+from flows.cpu import Pending, map_chunks, submit_chunks
 from flows.outcomes import Outcomes
 from flows.stages import entry_dead_letter
 from schemas.records import Article, DeadLetter, FeedEntry
@@ -20,19 +21,34 @@ from schemas.settings import Settings
 
 log = logging.getLogger("oversight.extract")
 
-def fetch_entries(settings: Settings, entries: Sequence[FeedEntry]) -> list[FetchResult]:
-    """Fetch the pages of a batch of entries concurrently (I/O only; runs beside the CPU stages)."""
-    return fetch_pages(settings, [e.url for e in entries]) if entries else []
+@dataclass(frozen=True)
+class FetchedBatch:
+    """A batch's fetch results, with the extraction of its `ok` pages already queued on the CPU pool."""
+
+    results: list[FetchResult]
+    todo: list[int]
+    pages: Pending[ExtractedPage]
+
+
+def fetch_entries(settings: Settings, entries: Sequence[FeedEntry]) -> FetchedBatch:
+    """Fetch a batch's pages concurrently (I/O, beside the CPU stages), then queue their extraction."""
+    results = fetch_pages(settings, [e.url for e in entries]) if entries else []
+    todo = [i for i, r in enumerate(results) if r.outcome == "ok"]
+    args = [(results[i].text or "", results[i].final_url, entries[i].published) for i in todo]
+    return FetchedBatch(results, todo, submit_chunks(partial(_extract_chunk, settings.extractor), args,
+                                                     settings.cpu_workers))
 
 
 def build_articles(
-    settings: Settings, entries: Sequence[FeedEntry], results: Sequence[FetchResult]
+    settings: Settings, entries: Sequence[FeedEntry], fetched: FetchedBatch
 ) -> tuple[list[Article], list[DeadLetter], Outcomes]:
-    """Extract fetched pages on every core; every entry yields one Article with its outcome as `status`."""
+    """Wait for a batch's extraction; every entry yields one Article with its outcome as `status`."""
     outcomes = Outcomes()
-    pages = _extract_all(settings, entries, results)
+    pages: list[ExtractedPage | None] = [None] * len(entries)
+    for i, extracted in zip(fetched.todo, fetched.pages.result(), strict=True):
+        pages[i] = extracted
     articles, dead = [], []
-    for entry, result, page in zip(entries, results, pages, strict=True):
+    for entry, result, page in zip(entries, fetched.results, pages, strict=True):
         article = _article(entry, result, page)
         articles.append(article)
         outcomes.add("extract", article.status)
@@ -50,18 +66,6 @@ def extract_html_many(
     """Extract pages on every core (a process pool sized by OVERSIGHT_WORKERS), in input order."""
     args = list(zip(htmls, urls, published or [None] * len(htmls), strict=True))
     return map_chunks(partial(_extract_chunk, settings.extractor), args, settings.cpu_workers)
-
-
-def _extract_all(
-    settings: Settings, entries: Sequence[FeedEntry], results: Sequence[FetchResult]
-) -> list[ExtractedPage | None]:
-    todo = [i for i, r in enumerate(results) if r.outcome == "ok"]
-    done = extract_html_many(settings, [results[i].text or "" for i in todo], [results[i].final_url for i in todo],
-                             [entries[i].published for i in todo])
-    pages: list[ExtractedPage | None] = [None] * len(entries)
-    for i, page in zip(todo, done, strict=True):
-        pages[i] = page
-    return pages
 
 
 def _extract_chunk(extractor: str, args: list[tuple[str, str, datetime | None]]) -> list[ExtractedPage]:

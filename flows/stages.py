@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flows.bus import Bus, BusError, Consumer, Message
-from flows.cpu import map_chunks
+from flows.cpu import Pending, submit_chunks
 from flows.outcomes import Outcomes
 from schemas import topics
 from schemas.records import (
@@ -106,8 +106,8 @@ def run_batches(
     return outcomes
 
 
-def extract_prepare(settings: Settings, batch: list[Message]) -> Future[tuple[Decoded, list[Any]]]:
-    """Decode a batch of entries and start fetching their pages in the background."""
+def extract_prepare(settings: Settings, batch: list[Message]) -> Future[tuple[Decoded, Any]]:
+    """Decode a batch of entries and start fetching their pages (then extracting them) in the background."""
     from flows.extract import fetch_entries
 
     decoded = decode_batch("extract", batch, FeedEntry)
@@ -121,9 +121,9 @@ def extract_step(
     """Extract a (fetched) batch of feed entries on every core; publish articles and dead letters."""
     from flows.extract import build_articles
 
-    decoded, results = (fetched or extract_prepare(settings, batch)).result()
+    decoded, pages = (fetched or extract_prepare(settings, batch)).result()
     entries = [r for _, r in decoded.records if isinstance(r, FeedEntry)]
-    articles, dead, outcomes = build_articles(settings, entries, results)
+    articles, dead, outcomes = build_articles(settings, entries, pages)
     publish(bus, topics.ARTICLES, articles)
     publish(bus, topics.DEAD_LETTERS, [*decoded.dead, *dead])
     outcomes.add("extract", "dead_letter", len(decoded.dead))
@@ -141,18 +141,47 @@ def _fetcher() -> ThreadPoolExecutor:
     return _FETCHER
 
 
-def tag_step(settings: Settings, bus: Bus, batch: list[Message], _: Any = None) -> Outcomes:
-    """Tag a batch of articles; publish tagged articles."""
-    decoded = decode_batch("tag", batch, Article)
-    articles = [r for _, r in decoded.records if isinstance(r, Article)]
-    tagged = map_chunks(_tag_chunk, articles, settings.cpu_workers) if articles else []
-    publish(bus, topics.TAGGED, tagged)
-    publish(bus, topics.DEAD_LETTERS, decoded.dead)
-    outcomes = Outcomes()
-    for t in tagged:
-        outcomes.add("tag", t.tag_status)
-    outcomes.add("tag", "dead_letter", len(decoded.dead))
-    outcomes.add("events", "found", sum(len(t.events) for t in tagged))
+def _tag_values(values: list[bytes]) -> list[tuple[str, str | None, bytes | str, int]]:
+    """In a pool worker: decode articles, tag them, encode the results, so the parent only moves bytes.
+
+    Returns (tag_status or "bad_message", key, encoded TaggedArticle or the decode error, events) per value.
+    """
+    from extractors.tagger import load_tagger  # loaded once per process, kept between batches
+
+    out: list[tuple[str, str | None, bytes | str, int]] = [("", None, b"", 0)] * len(values)
+    articles: list[tuple[int, Article]] = []
+    for i, value in enumerate(values):
+        try:
+            articles.append((i, decode(value, Article)))  # type: ignore[arg-type]
+        except EnvelopeError as exc:
+            out[i] = ("bad_message", None, str(exc), 0)
+    tagged = load_tagger().tag_articles([a for _, a in articles]) if articles else []
+    for (i, _), t in zip(articles, tagged, strict=True):
+        out[i] = (t.tag_status, record_key(t), encode(t), len(t.events))
+    return out
+
+
+def tag_prepare(settings: Settings, batch: list[Message]) -> Pending[tuple[str, str | None, bytes | str, int]]:
+    """Queue a batch's tagging on the CPU pool now, so it runs while the batch before it is published."""
+    return submit_chunks(_tag_values, [m.value for m in batch], settings.cpu_workers)
+
+
+def tag_step(settings: Settings, bus: Bus, batch: list[Message], pending: Any = None) -> Outcomes:
+    """Tag a batch of articles; publish tagged articles (and dead letters for unreadable messages)."""
+    outcomes, tagged, dead = Outcomes(), [], []
+    for msg, (status, key, payload, events) in zip(batch, (pending or tag_prepare(settings, batch)).result(),
+                                                    strict=True):
+        if isinstance(payload, str):
+            log.warning("tag: bad message at %s (key %s): %s", msg.position, msg.key, payload)
+            dead.append(dead_letter("tag", msg, "bad_message", payload))
+            outcomes.add("tag", "dead_letter")
+            continue
+        tagged.append((key, payload))
+        outcomes.add("tag", status)
+        outcomes.add("events", "found", events)
+    if tagged:
+        bus.produce(topics.TAGGED, tagged)
+    publish(bus, topics.DEAD_LETTERS, dead)
     return outcomes
 
 
@@ -181,12 +210,6 @@ def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message], _: Any 
     return outcomes
 
 
-def _tag_chunk(articles: list[Article]) -> list[TaggedArticle]:
-    from extractors.tagger import load_tagger  # loaded once per process, kept between batches
-
-    return load_tagger().tag_articles(articles)
-
-
 TRANSIENT = (BusError, WarehouseError, OSError)
 STEPS: dict[str, Callable[[Settings, Bus, list[Message], Any], Outcomes]] = {
     "extract": extract_step,
@@ -194,7 +217,7 @@ STEPS: dict[str, Callable[[Settings, Bus, list[Message], Any], Outcomes]] = {
     "land": land_step,
     "dead-letters": dead_letter_step,
 }
-PREPARE: dict[str, Callable[[Settings, list[Message]], Any]] = {"extract": extract_prepare}
+PREPARE: dict[str, Callable[[Settings, list[Message]], Any]] = {"extract": extract_prepare, "tag": tag_prepare}
 
 
 def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message], prepared: Any = None) -> Outcomes:
