@@ -98,32 +98,34 @@ def chunks(text: str, title_len: int) -> list[tuple[int, str]]:
     return out
 
 
-def on_topic(nlp: Language, matchers: Matchers, text: str) -> bool:
-    """Whether a text names a surveillance technology or an unambiguous vendor (tokenizer + matchers only).
+def is_topical(matchers: Matchers, docs: Iterable[Doc]) -> bool:
+    """Whether tokenized pieces name a surveillance technology or an unambiguous vendor (matchers only).
 
-    Most news is about something else; statistical NER is ~90% of tagging time and can only matter for
-    events, which need a technology, so off-topic articles get the rule-based pass alone.
+    Most news is about something else; statistical NER is the largest single cost of tagging and can only
+    matter for events, which need a technology, so off-topic articles get the rule-based pass alone.
     """
-    doc = nlp.make_doc(text[:NER_CHARS])
-    return any(h.kind == "tech" or (h.kind == "vendor" and not h.ambiguous) for h in matchers.hits(doc, 0))
+    return any(h.kind == "tech" or (h.kind == "vendor" and not h.ambiguous)
+               for doc in docs for h in matchers.hits(doc, 0))
 
 
 def doc_facts(nlp: Language, matchers: Matchers, texts: Sequence[tuple[str, int]],
               batch_size: int, n_process: int) -> list[DocFacts]:
     """Run the pipeline over (tagged_text, title_len) pairs and return one DocFacts per text."""
-    pieces: list[tuple[int, int, str]] = []  # (doc index, offset, piece)
-    for i, (text, title_len) in enumerate(texts):
-        pieces.extend((i, off, piece) for off, piece in chunks(text, title_len))
-    facts = [DocFacts(text=t, on_topic=on_topic(nlp, matchers, t)) for t, _ in texts]
+    # (doc index, offset, tokenized piece): each piece is tokenized once, for the topic test and the pipeline.
+    pieces = [(i, off, nlp.make_doc(piece)) for i, (text, title_len) in enumerate(texts)
+              for off, piece in chunks(text, title_len)]
+    facts = [DocFacts(text=t, on_topic=False) for t, _ in texts]
+    for i, _off, doc in pieces:
+        facts[i].on_topic = facts[i].on_topic or is_topical(matchers, [doc])
     full = [p for p in pieces if p[1] < NER_CHARS and facts[p[0]].on_topic]
     light = [p for p in pieces if p[1] >= NER_CHARS or not facts[p[0]].on_topic]
     stream = nlp.pipe((p[2] for p in full), batch_size=batch_size, n_process=n_process)
-    for (i, off, _piece), doc in zip(full, stream, strict=True):
+    for (i, off, _), doc in zip(full, stream, strict=True):
         _collect(facts[i], doc, off, matchers, is_title=off == 0 and texts[i][1] > 0)
     if light:
         with nlp.select_pipes(disable=["ner"]):
-            for (i, off, _piece), doc in zip(light, nlp.pipe(p[2] for p in light), strict=True):
-                _collect(facts[i], doc, off, matchers, is_title=False)
+            for (i, off, _), doc in zip(light, nlp.pipe(p[2] for p in light), strict=True):
+                _collect(facts[i], doc, off, matchers, is_title=off == 0 and texts[i][1] > 0)
     for f in facts:
         f.sentences.sort(key=lambda s: s.start)
         f.hits.sort(key=lambda h: (h.start, h.end))
