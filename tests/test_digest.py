@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_views_fixtures import research_warehouse
+from tests.research_fixtures import research_warehouse
 from warehouse import db
 from warehouse.digest import last_complete_week, parse_week, write_digest
 

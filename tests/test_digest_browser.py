@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_views_fixtures import research_warehouse
+from tests.research_fixtures import research_warehouse
 from warehouse import db
 from warehouse.digest import write_digest
 

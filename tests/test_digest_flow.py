@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_views_fixtures import research_warehouse
+from tests.research_fixtures import research_warehouse
 
 
 @pytest.mark.slow

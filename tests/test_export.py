@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.test_views_fixtures import research_warehouse
+from tests.research_fixtures import research_warehouse
 from warehouse.views import RESEARCH_VIEWS
 
 runner = CliRunner()

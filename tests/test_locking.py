@@ -14,7 +14,7 @@ from flows.stages import run_stage
 from schemas import topics
 from schemas.records import encode
 from schemas.settings import load_settings
-from tests.test_views_fixtures import Ev, at, story
+from tests.research_fixtures import Ev, at, story
 from warehouse import db
 
 HOLD = ("import duckdb, sys, time\n"

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.test_views_fixtures import research_warehouse
+from tests.research_fixtures import research_warehouse
 
 runner = CliRunner()
 SQL = "SELECT iso_week, technology, articles FROM weekly_technology_mentions ORDER BY week_start, technology"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_views_fixtures import Ev, at, land, story
+from tests.research_fixtures import Ev, at, land, story
 from warehouse import db
 from warehouse.search import load_fts, pending_articles, refresh_search_index, search
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.test_views_fixtures import Ev, at, copy_of, land, research_warehouse, story
+from tests.research_fixtures import Ev, at, copy_of, land, research_warehouse, story
 from warehouse import db
 from warehouse.views import RESEARCH_VIEWS
 

@@ -11,9 +11,6 @@ from schemas.records import Article, Event, Mention, TaggedArticle
 from warehouse import db
 from warehouse.loader import land_tagged
 
-# Not a test module: pytest collects it only because of its name.
-__test__ = False
-
 FETCHED = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
 
 
