@@ -246,19 +246,15 @@ def feeds_export(
         typer.echo(text)
 
 
-def _register_optional_commands() -> None:
+def _register_commands() -> None:
     # Research and operations commands live in their own modules; each adds itself to `app`.
-    import importlib
+    from flows import cli_ops, cli_research
 
-    for name in ("flows.cli_research", "flows.cli_ops"):
-        try:
-            importlib.import_module(name).register(app)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+    cli_research.register(app)
+    cli_ops.register(app)
 
 
-_register_optional_commands()
+_register_commands()
 
 
 def main() -> None:

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flows.env import prepare_environment
 
 prepare_environment()
 
 from prefect import flow, task  # noqa: E402 - the environment above must come first
 
-from flows.bus import open_bus  # noqa: E402
+from flows.bus import Bus, open_bus  # noqa: E402
 from flows.outcomes import Outcomes  # noqa: E402
-from schemas.settings import load_settings  # noqa: E402
+from schemas.settings import Settings, load_settings  # noqa: E402
 
 PROCESS_STAGES = ("extract", "tag", "land", "dead-letters")
+
+
+@contextmanager
+def _stage_bus() -> Iterator[tuple[Settings, Bus]]:
+    """Settings read afresh and the bus open for one task run (tasks may run in other processes)."""
+    settings = load_settings()
+    bus = open_bus(settings)
+    try:
+        yield settings, bus
+    finally:
+        bus.close()
 
 
 @task(name="poll-feeds", retries=2, retry_delay_seconds=10)
@@ -20,12 +34,8 @@ def poll_task(only: list[str] | None = None, force: bool = False) -> dict[str, i
     """Poll due feeds once; safe to retry (entries are keyed and landing is idempotent)."""
     from flows.poll import poll_stage
 
-    settings = load_settings()
-    bus = open_bus(settings)
-    try:
+    with _stage_bus() as (settings, bus):
         return dict(poll_stage(settings, bus, only, force))
-    finally:
-        bus.close()
 
 
 @task(name="stage", retries=2, retry_delay_seconds=5, task_run_name="{stage}")
@@ -33,12 +43,8 @@ def stage_task(stage: str, limit: int | None = None) -> dict[str, int]:
     """Drain one stage's input topic in batches; uncommitted batches are redelivered on retry."""
     from flows.stages import run_stage
 
-    settings = load_settings()
-    bus = open_bus(settings)
-    try:
+    with _stage_bus() as (settings, bus):
         return dict(run_stage(settings, bus, stage, limit))
-    finally:
-        bus.close()
 
 
 @flow(name="poll", log_prints=True)
@@ -53,14 +59,10 @@ def prune_task() -> dict[str, int]:
 
     Kafka keeps its own retention (the topic's retention.ms), so there is nothing to do there.
     """
-    settings = load_settings()
-    bus = open_bus(settings)
-    try:
+    with _stage_bus() as (settings, bus):
         prune = getattr(bus, "prune", None)
         pruned = prune(settings.bus_retention_days * 86400) if prune else 0
         return {"bus.pruned": pruned} if pruned else {}
-    finally:
-        bus.close()
 
 
 def _process_stages(outcomes: Outcomes, limit: int | None) -> dict[str, int]:
