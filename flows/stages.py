@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from flows.bus import Bus, BusError, Consumer, Message
 from flows.cpu import Pending, submit_chunks
@@ -29,7 +29,6 @@ from schemas.settings import Settings
 from warehouse.db import WarehouseError
 
 log = logging.getLogger("oversight.stages")
-R = TypeVar("R", bound=Record)
 
 
 @dataclass
