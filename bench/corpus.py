@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from flows.sample import LoopbackHTTPServer
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "article-extraction-benchmark" / "html"
 FEED_SIZE = 150  # entries per feed: under OVERSIGHT_ENTRIES_PER_FEED, so nothing is capped
@@ -87,8 +89,7 @@ class CorpusServer:
     def __init__(self, synthetic: int) -> None:
         self.synthetic = synthetic
         self.real_ids = real_page_ids()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = LoopbackHTTPServer(("127.0.0.1", 0), self._handler())
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def feeds(self, kind: str) -> list[str]:

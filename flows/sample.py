@@ -14,6 +14,17 @@ _TYPES = {".xml": "application/rss+xml; charset=utf-8", ".html": "text/html; cha
           ".json": "application/json"}
 
 
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server whose listen backlog fits the fetcher's concurrency.
+
+    socketserver's default backlog of 5 drops the SYNs of a 16-request burst, and the kernel retries them
+    only after a second: a page then looks like a timeout.
+    """
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class SampleError(RuntimeError):
     """The sample server cannot start (usually: its port is taken)."""
 
@@ -48,7 +59,7 @@ def serve_sample(port: int) -> Iterator[str]:
     """Serve the sample on 127.0.0.1:port for the duration of the block; yield its base URL."""
     base_url = f"http://127.0.0.1:{port}"
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(base_url))
+        server = LoopbackHTTPServer(("127.0.0.1", port), _handler(base_url))
     except OSError as exc:
         raise SampleError(
             f"cannot serve the sample on 127.0.0.1:{port} ({exc}); set OVERSIGHT_SAMPLE_PORT to a free port"

@@ -6,9 +6,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from flows.sample import LoopbackHTTPServer
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,7 @@ class HTTPTestServer:
         self.routes: dict[str, RouteValue] = dict(routes or {})
         self.requests: list[Request] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = LoopbackHTTPServer((host, 0), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property
