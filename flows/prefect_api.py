@@ -1,53 +1,128 @@
-"""Prefect's temporary local API, booted in the background so its start-up overlaps the CLI's own.
+"""Prefect's temporary local API, started at CLI entry so its ~4 s boot overlaps the CLI's own start-up.
 
-Without PREFECT_API_URL, Prefect starts a uvicorn subprocess on the first flow call and waits ~4-8 s for
-it. Starting that same singleton in a thread at CLI entry lets imports, settings, feed registration and
-the sample server happen meanwhile; the flow then finds it running.
+Without PREFECT_API_URL, Prefect starts a uvicorn subprocess on the first flow call and waits for it; to
+get there it imports `prefect.server` (FastAPI, SQLAlchemy, every route: ~2-4 s of CPU) in the calling
+process first. Here the same command (`prefect.server.api.server.SubprocessASGIServer._run_uvicorn_command`
+in Prefect 3.9) is spawned before anything heavy is imported, and the flow is pointed at it through
+PREFECT_API_URL once it answers. With PREFECT_API_URL already set (a running Prefect server), nothing starts.
 """
 
 from __future__ import annotations
 
-import logging
+import atexit
+import importlib.util
 import os
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
-log = logging.getLogger("oversight")
-_THREAD: threading.Thread | None = None
-_ERROR: list[BaseException] = []
+# uvicorn exits with 3 when its port was taken between our choice and its bind: then another port is tried.
+_PORT_IN_USE = 3
+
+
+@dataclass
+class _Server:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+
+_SERVER: _Server | None = None
 
 
 def start_in_background() -> None:
-    """Begin booting the temporary API unless a real Prefect server is configured."""
-    global _THREAD
-    if _THREAD is not None or os.environ.get("PREFECT_API_URL"):
+    """Spawn the temporary API unless one runs already or a Prefect server is configured."""
+    global _SERVER
+    if _SERVER is None and not os.environ.get("PREFECT_API_URL"):
+        _SERVER = _spawn()
+
+
+def _spawn() -> _Server:
+    spec = importlib.util.find_spec("prefect")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("Prefect is not installed in this environment (pip install prefect)")
+    app_dir = Path(next(iter(spec.submodule_search_locations))).parent
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
+         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "error", "--lifespan", "on"],
+        # Registering Prefect's block types imports every block module (~1 s) on each start; these flows use none.
+        env={"PREFECT_API_BLOCKS_REGISTER_ON_START": "false", **os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+             "PREFECT__SERVER_FINAL": "1"},
+    )
+    atexit.register(_reap, process)
+    return _Server(process, port)
+
+
+def wait_ready(timeout: float | None = None) -> None:
+    """Block until the API answers, then point Prefect at it (no-op when it was not started here)."""
+    global _SERVER
+    if _SERVER is None:
         return
-    _THREAD = threading.Thread(target=_boot, name="prefect-api", daemon=True)
-    _THREAD.start()
+    timeout = timeout or float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60"))
+    deadline = time.monotonic() + timeout
+    while not _healthy(_SERVER.api_url):
+        code = _SERVER.process.poll()
+        if code == _PORT_IN_USE:
+            _SERVER = _spawn()
+        elif code is not None:
+            raise RuntimeError(f"Prefect's temporary API exited with code {code} before it answered "
+                               f"(PREFECT_HOME={os.environ.get('PREFECT_HOME')}); see its error above")
+        elif time.monotonic() > deadline:
+            raise RuntimeError(f"Prefect's temporary API did not answer on {_SERVER.api_url} within {timeout:.0f} s "
+                               "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
+        time.sleep(0.05)
+    _use_api_url(_SERVER.api_url)
 
 
-def _boot() -> None:
+def _healthy(api_url: str) -> bool:
     try:
-        from prefect.server.api.server import SubprocessASGIServer
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
 
-        SubprocessASGIServer().start()
-    except BaseException as exc:  # re-raised in the main thread by wait_ready()
-        _ERROR.append(exc)
 
+def _use_api_url(url: str | None) -> None:
+    """Set (or clear) PREFECT_API_URL for this process, including Prefect's settings if already imported."""
+    if url is None:
+        os.environ.pop("PREFECT_API_URL", None)
+    else:
+        os.environ["PREFECT_API_URL"] = url
+    if "prefect.context" in sys.modules:
+        from prefect.context import refresh_global_settings_context
 
-def wait_ready() -> None:
-    """Block until the API answers (no-op when it was not started here)."""
-    if _THREAD is not None:
-        _THREAD.join()
-    if _ERROR:
-        raise RuntimeError(f"Prefect's temporary API did not start: {_ERROR[0]}") from _ERROR[0]
+        refresh_global_settings_context()
 
 
 def stop_soon() -> None:
-    """Ask the API to shut down now, so its ~1 s graceful stop overlaps the rest of the exit."""
-    if _THREAD is None:
+    """Stop the API now (its graceful stop overlaps the rest of the exit) and forget it for this process."""
+    global _SERVER
+    if _SERVER is None:
         return
-    from prefect.server.api.server import SubprocessASGIServer
+    server, _SERVER = _SERVER, None
+    if os.environ.get("PREFECT_API_URL") == server.api_url:
+        _use_api_url(None)
+    if server.process.poll() is None:
+        server.process.terminate()  # reaped at exit
 
-    process = SubprocessASGIServer().server_process
-    if process is not None and process.poll() is None:
-        process.terminate()  # Prefect's own atexit hook still waits for it and reaps it
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
