@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ def pool(workers: int) -> ProcessPoolExecutor:
             # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
-            _POOL = ProcessPoolExecutor(workers, mp_context=context)
+            _POOL = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up)
             atexit.register(_POOL.shutdown, cancel_futures=True)
         return _POOL
 
@@ -39,18 +40,27 @@ _WARM_PAGE = ("<html><head><title>Warm-up</title></head><body><article><p>"
               + "</p></article></body></html>")
 
 
-def _ready() -> bool:
-    """Run one small extraction: its lazy set-up (language model, date parsers) then happens before real work."""
-    from extractors.article import extract_page
+def _warm_up() -> None:
+    """In each new worker: extract and tag one small page, so its lazy set-up (the tagger's model and
+    gazetteers, language and date parsers: ~1.5 s) is done before real work, while the CLI waits for Prefect."""
+    try:
+        from extractors.article import extract_page
+        from extractors.tagger import load_tagger
+        from schemas.records import Article
 
-    return bool(extract_page(_WARM_PAGE, "http://localhost/warm-up").text)
+        page = extract_page(_WARM_PAGE, "http://localhost/warm-up")
+        text = page.text + " The police department said it would keep using facial recognition from Clearview AI."
+        load_tagger().tag_articles([Article(article_id="warm-up", url="http://localhost/warm-up",
+                                            title=page.title, text=text, language="en")])
+    except Exception:  # noqa: BLE001 - a failed warm-up only costs time; the first real batch will say why
+        logging.getLogger("oversight.cpu").debug("worker warm-up failed", exc_info=True)
 
 
 def start_in_background(workers: int) -> None:
     """Start the fork server and the workers now (in a thread), so their start overlaps other start-up work."""
     if workers > 1:
-        threading.Thread(target=lambda: [f.result() for f in [pool(workers).submit(_ready)
-                                                              for _ in range(workers)]],
+        # The pool starts a worker per submitted call while none is idle: one no-op per worker starts them all.
+        threading.Thread(target=lambda: [pool(workers).submit(int) for _ in range(workers)],
                          name="cpu-pool-start", daemon=True).start()
 
 
