@@ -222,3 +222,18 @@ def test_federal_name_as_written_and_regulators_make_no_events(tagger: Tagger) -
     assert rec["agencies"] == [{"name": "Immigration and Customs Enforcement", "state": None},
                                {"name": "Department of Commerce", "state": None}]
     assert [e["agency"] for e in rec["events"]] == ["Immigration and Customs Enforcement"]
+
+
+def test_unknown_vendor_from_ner_next_to_a_supplier_cue_anywhere_in_a_long_article(tagger: Tagger) -> None:
+    # NER runs only on sentences holding a supplier cue: the vendor sits deep in the body (a piece after the
+    # title's), after filler paragraphs, so its span must be mapped back from the sentence to the article.
+    filler = "The board approved the minutes of the previous meeting without discussion. " * 40
+    text = (f"The Fresno Police Department will put license plate readers on 20 patrol cars. {filler}\n\n"
+            "The department signed a contract with Insight Public Sector, a reseller, for the readers. "
+            "Officials from Bluewater Holdings attended the meeting.")
+    art = tag(tagger, text, title="Fresno police add plate readers")
+    vendors = [m for m in art.mentions if m.label == "vendor"]
+    assert [m.text for m in vendors] == ["Insight Public Sector"]
+    body = tagged_text(art.article)
+    assert all(body[m.start:m.end] == m.text for m in art.mentions)
+    assert {"name": "Insight Public Sector"} in contract_record("t1", art)["vendors"]

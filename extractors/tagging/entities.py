@@ -24,6 +24,12 @@ _VENDOR_CUE_BEFORE = re.compile(r"\b((contract|agreement|deal|partnership|subscr
                                 r"vendor|company|firm)( the)?\s*$", re.I)
 _VENDOR_CUE_AFTER = re.compile(r"^,? (a|an|the)( [\w-]+){0,3} (reseller|company|firm|startup|vendor|maker|"
                                r"manufacturer|supplier|provider|contractor|integrator|developer)\b", re.I)
+# Sentences that hold one of those cues anywhere: the only place statistical NER's ORG entities are used, so
+# the only sentences NER runs on (tagging.pipeline). Must cover every cue of the two patterns above.
+VENDOR_CUE_SENTENCE = re.compile(r"\b((contract|agreement|deal|partnership|subscription)s? (\w+ ){0,3}with|"
+                                 r"partnered with|made by|supplied by|sold by|provided by|built by|vendor|company|"
+                                 r"firm|reseller|startup|maker|manufacturer|supplier|provider|contractor|integrator|"
+                                 r"developer)", re.I)
 _NOT_VENDOR = re.compile(r"\b(Police|Sheriff|County|City|Council|Department|Office|University|College|"
                          r"Times|News|Post|Journal|Tribune|Union|Foundation|Institute|Coalition|Association|"
                          r"ACLU|Court|Commission|Board|State|Agency|Bureau|Network|Press|Council|Center)\b")
