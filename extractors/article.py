@@ -26,6 +26,10 @@ EXTRACTORS = ("chain", "trafilatura", "readability", "newspaper3k")
 MIN_WORDS = 50
 # Measured on the extraction benchmark: readability's text wins when it is over twice as long.
 READABILITY_RATIO = 2.0
+# readability (~19 ms a page) runs only where it could win: the page's paragraphs hold over twice trafilatura's
+# text, or trafilatura kept next to nothing. On the benchmark that is 12 pages of 181, the same F1 (0.972),
+# and 12 ms a page less on average.
+SHORT_TEXT_CHARS = 500
 # htmldate fast mode: page metadata and markup, no guessing from free text; the URL only after
 # the header and JSON-LD, so an explicit publish date beats a date in the path.
 DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True, "deferred_url_extractor": True}
@@ -148,12 +152,22 @@ def _readability(html: str, url: str) -> _Raw:
 def _chain(html: str, url: str) -> _Raw:
     """trafilatura (precise), with readability's text when it is clearly longer (trafilatura cut too much)."""
     raw = _trafilatura(html, url)
-    fallback = _readability_text(html)
-    if len(fallback) > READABILITY_RATIO * len(raw.text):
-        raw.text, raw.extractor = fallback, "chain:readability"
-    else:
-        raw.extractor = "chain:trafilatura"
+    raw.extractor = "chain:trafilatura"
+    kept = len(raw.text)
+    if kept < SHORT_TEXT_CHARS or _paragraph_chars(html) > READABILITY_RATIO * kept:
+        fallback = _readability_text(html)
+        if len(fallback) > READABILITY_RATIO * kept:
+            raw.text, raw.extractor = fallback, "chain:readability"
     return raw
+
+
+def _paragraph_chars(html: str) -> int:
+    """Characters of text in the page's <p> elements (whitespace collapsed): an upper bound readability nears."""
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (ParserError, LxmlError, ValueError):
+        return 0
+    return sum(len(" ".join(p.text_content().split())) for p in tree.iter("p"))
 
 
 def _metadata(html: str, url: str) -> tuple[str, str, list[str], datetime | None, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors import article
 from extractors.article import EXTRACTORS, extract_page, text_status
 from extractors.metadata import canonical_link, choose_published, clean_authors, url_date
 
@@ -128,3 +130,24 @@ def test_text_status_threshold() -> None:
 def test_extract_page_never_raises(html: str) -> None:
     result = extract_page(html, URL)
     assert result.status in ("ok", "no_text")
+
+
+def test_chain_takes_readability_where_trafilatura_kept_next_to_nothing() -> None:
+    # A real page (see tests/data/extraction/README.md): trafilatura keeps a reprints notice, readability the story.
+    html = gzip.decompress((DATA.parent / "extraction" / "barrons-home-depot.html.gz").read_bytes()).decode("utf-8")
+    page = extract_page(html, "https://www.barrons.com/articles/home-depot-stock-earnings-report-51574168486")
+    assert page.extractor == "chain:readability"
+    assert "Home Depot shares are up about 40% year to date" in page.text
+    assert page.status == "ok"
+
+
+def test_chain_skips_readability_when_the_page_holds_no_more_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # readability (~19 ms a page) runs only where it could return over twice trafilatura's text.
+    calls: list[str] = []
+    monkeypatch.setattr(article, "_readability_text", lambda html: calls.append(html) or "")
+    paragraphs = "".join(f"<p>Paragraph {i} of the council story, with enough words to count as prose here.</p>"
+                         for i in range(12))
+    html = f"<html><head><title>Council story</title></head><body><article>{paragraphs}</article></body></html>"
+    page = extract_page(html, "https://example.org/news/council-story")
+    assert page.extractor == "chain:trafilatura" and "Paragraph 11" in page.text
+    assert calls == []
