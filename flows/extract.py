@@ -27,7 +27,7 @@ class FetchedBatch:
 
     results: list[FetchResult]
     todo: list[int]
-    pages: Pending[ExtractedPage]
+    pages: Pending[tuple[ExtractedPage, str | None]]
 
 
 def fetch_entries(settings: Settings, entries: Sequence[FeedEntry]) -> FetchedBatch:
@@ -35,7 +35,7 @@ def fetch_entries(settings: Settings, entries: Sequence[FeedEntry]) -> FetchedBa
     results = fetch_pages(settings, [e.url for e in entries]) if entries else []
     todo = [i for i, r in enumerate(results) if r.outcome == "ok"]
     args = [(results[i].text or "", results[i].final_url, entries[i].published) for i in todo]
-    return FetchedBatch(results, todo, submit_chunks(partial(_extract_chunk, settings.extractor), args,
+    return FetchedBatch(results, todo, submit_chunks(partial(_extract_and_fingerprint, settings.extractor), args,
                                                      settings.cpu_workers))
 
 
@@ -44,12 +44,12 @@ def build_articles(
 ) -> tuple[list[Article], list[DeadLetter], Outcomes]:
     """Wait for a batch's extraction; every entry yields one Article with its outcome as `status`."""
     outcomes = Outcomes()
-    pages: list[ExtractedPage | None] = [None] * len(entries)
+    pages: list[tuple[ExtractedPage, str | None] | None] = [None] * len(entries)
     for i, extracted in zip(fetched.todo, fetched.pages.result(), strict=True):
         pages[i] = extracted
     articles, dead = [], []
     for entry, result, page in zip(entries, fetched.results, pages, strict=True):
-        article = _article(entry, result, page)
+        article = _article(entry, result, *(page or (None, None)))
         articles.append(article)
         outcomes.add("extract", article.status)
         if article.status != "ok":
@@ -72,7 +72,15 @@ def _extract_chunk(extractor: str, args: list[tuple[str, str, datetime | None]])
     return [extract_page(html, url, extractor=extractor, feed_published=published) for html, url, published in args]
 
 
-def _article(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None) -> Article:
+def _extract_and_fingerprint(
+    extractor: str, args: list[tuple[str, str, datetime | None]]
+) -> list[tuple[ExtractedPage, str | None]]:
+    """In a pool worker: extract pages and fingerprint their text (MinHash, ~2 ms a page) for near-duplicates."""
+    return [(page, fingerprint(page.text) if page.status == "ok" else None)
+            for page in _extract_chunk(extractor, args)]
+
+
+def _article(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None, fp: str | None) -> Article:
     url, aid = _article_url(entry, result, page)
     base = dict(article_id=aid, url=url, feed_url=entry.feed_url, http_status=result.status,
                 outlet=(urlsplit(url).hostname or "").removeprefix("www."), title=entry.title,
@@ -83,7 +91,7 @@ def _article(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None) 
     return Article(
         status=page.status, text=page.text, authors=page.authors, language=page.language,
         top_image=page.top_image, extractor=page.extractor,
-        fingerprint=fingerprint(page.text) if page.status == "ok" else None, **base,  # type: ignore[arg-type]
+        fingerprint=fp, **base,  # type: ignore[arg-type]
     )
 
 
