@@ -246,7 +246,7 @@ def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message]
 def run_stage(settings: Settings, bus: Bus, stage: str, limit: int | None = None) -> Outcomes:
     """Drain one stage's input topic (bounded by `limit`, default OVERSIGHT_MAX_PER_RUN)."""
     group, topic = topics.STAGE_INPUT[stage]
-    consumer = bus.consumer(group, topic)
+    consumer = bus.consumer(group, topic, bounded=True)
     prepare = PREPARE.get(stage)
     try:
         outcomes = run_batches(stage, consumer, lambda b, p: process_batch(settings, bus, stage, b, p), settings,

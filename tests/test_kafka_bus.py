@@ -76,3 +76,67 @@ def test_an_unreachable_broker_is_a_bus_error_naming_it_within_the_connect_timeo
     with pytest.raises(BusError, match=f"cannot reach the Kafka broker at {address} within 1.5 s"):
         KafkaBus(Settings(bus="kafka", kafka_bootstrap=address, kafka_connect_timeout=1.5))
     assert time.monotonic() - clock < 5
+
+
+def _bus_with_20_messages(broker: TansuBroker) -> tuple[KafkaBus, str, str]:
+    """A bus, a fresh topic holding messages b"0".."19" and a fresh group name."""
+    topic, group = f"test.{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
+    bus = KafkaBus(kafka_settings(broker))
+    bus.produce(topic, [(f"k{i}", f"{i}".encode()) for i in range(20)])
+    return bus, topic, group
+
+
+def _drain(consumer: object) -> list[object]:
+    got: list[object] = []
+    while batch := consumer.poll(100, timeout=0.5):  # type: ignore[attr-defined]
+        got.extend(batch)
+    return got
+
+
+@pytest.mark.kafka
+def test_a_bounded_consumer_takes_every_partition_without_a_join_and_commits_for_the_group(
+    kafka_broker: TansuBroker,
+) -> None:
+    bus, topic, group = _bus_with_20_messages(kafka_broker)
+    try:
+        clock = time.monotonic()
+        first = bus.consumer(group, topic, bounded=True)
+        batch = first.poll(12, timeout=0.5)
+        assert first.assigned and len(batch) == 12
+        assert time.monotonic() - clock < 1.0  # no group join (about 1 s even with the tests' short session)
+        first.commit(batch)
+        first.close()
+        rest = bus.consumer(group, topic, bounded=True)  # resumes from what the group committed
+        remaining = _drain(rest)
+        rest.commit(remaining)  # type: ignore[arg-type]
+        rest.close()
+        assert sorted(int(m.value) for m in [*batch, *remaining]) == list(range(20))  # type: ignore[attr-defined]
+        lag = {row.partition: row.lag for row in bus.lag({group: topic})}
+        assert sum(lag.values()) == 0
+        member = bus.consumer(group, topic)  # a worker's consumer joins the group and finds nothing left
+        assert not member.assigned and member.poll(10, timeout=0.5) == []
+        member.close()
+    finally:
+        bus.close()
+
+
+@pytest.mark.kafka
+def test_a_bounded_consumer_joins_the_group_when_a_worker_is_active_and_yields_to_one_that_arrives(
+    kafka_broker: TansuBroker,
+) -> None:
+    bus, topic, group = _bus_with_20_messages(kafka_broker)
+    try:
+        alone = bus.consumer(group, topic, bounded=True)
+        first = alone.poll(5, timeout=0.5)
+        assert alone.assigned and first
+        worker = bus.consumer(group, topic)  # a long-running worker joins while the bounded run holds a batch
+        worker.poll(1, timeout=0.5)
+        alone.commit(first)  # refused by the broker: the run stops taking messages and leaves them to the worker
+        assert alone.poll(5, timeout=0.5) == []
+        alone.close()
+        second = bus.consumer(group, topic, bounded=True)  # with a member active, a bounded run joins the group
+        assert not second.assigned
+        second.close()
+        worker.close()
+    finally:
+        bus.close()

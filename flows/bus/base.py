@@ -58,7 +58,10 @@ class Bus(Protocol):
         """Append keyed messages; when it returns they are durable."""
         ...
 
-    def consumer(self, group: str, topic: str) -> Consumer: ...
+    def consumer(self, group: str, topic: str, bounded: bool = False) -> Consumer:
+        """A member of `group` on `topic`. `bounded`: for a run that drains what is there and stops; a
+        backend may then skip group coordination when no other member is active (Kafka's ~3 s join)."""
+        ...
 
     def lag(self, groups: dict[str, str]) -> list[GroupLag]:
         """Per topic partition and group ({group: topic}): end offset, committed offset."""

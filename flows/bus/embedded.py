@@ -52,8 +52,8 @@ class EmbeddedBus:
                 [(topic, start + i, key, value, now) for i, (key, value) in enumerate(items)],
             )
 
-    def consumer(self, group: str, topic: str) -> EmbeddedConsumer:
-        return EmbeddedConsumer(self, group, topic)
+    def consumer(self, group: str, topic: str, bounded: bool = False) -> EmbeddedConsumer:
+        return EmbeddedConsumer(self, group, topic)  # a file lease: nothing to coordinate either way
 
     def committed(self, group: str, topic: str) -> int:
         row = self._db.execute(
