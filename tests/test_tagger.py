@@ -237,3 +237,11 @@ def test_unknown_vendor_from_ner_next_to_a_supplier_cue_anywhere_in_a_long_artic
     body = tagged_text(art.article)
     assert all(body[m.start:m.end] == m.text for m in art.mentions)
     assert {"name": "Insight Public Sector"} in contract_record("t1", art)["vendors"]
+
+
+def test_unknown_vendor_opening_the_body_after_a_cue_in_the_title(tagger: Tagger) -> None:
+    # The cue ("firm") ends the title and the company opens the body: different pieces and sentences.
+    art = tag(tagger, "Veridian Labs Inc. will provide the software to the Springfield Police Department, which "
+                      "will use face recognition on images from its cameras, the city said on Monday.",
+              title="Springfield police pick facial recognition firm")
+    assert "Veridian Labs" in [m.text.removesuffix(" Inc.") for m in art.mentions if m.label == "vendor"]

@@ -24,6 +24,7 @@ _VENDOR_CUE_BEFORE = re.compile(r"\b((contract|agreement|deal|partnership|subscr
                                 r"vendor|company|firm)( the)?\s*$", re.I)
 _VENDOR_CUE_AFTER = re.compile(r"^,? (a|an|the)( [\w-]+){0,3} (reseller|company|firm|startup|vendor|maker|"
                                r"manufacturer|supplier|provider|contractor|integrator|developer)\b", re.I)
+CUE_REACH = 60  # characters before and after an ORG searched for a cue
 # Sentences that hold one of those cues anywhere: the only place statistical NER's ORG entities are used, so
 # the only sentences NER runs on (tagging.pipeline). Must cover every cue of the two patterns above.
 VENDOR_CUE_SENTENCE = re.compile(r"\b((contract|agreement|deal|partnership|subscription)s? (\w+ ){0,3}with|"
@@ -94,7 +95,7 @@ def _unknown_vendors(facts: DocFacts, known: list[Hit]) -> list[Hit]:
             continue
         if any(s < h.end and h.start < e for s, e in taken):
             continue
-        before, after = facts.text[max(0, h.start - 60):h.start], facts.text[h.end:h.end + 60]
+        before, after = facts.text[max(0, h.start - CUE_REACH):h.start], facts.text[h.end:h.end + CUE_REACH]
         if _VENDOR_CUE_BEFORE.search(before) or _VENDOR_CUE_AFTER.search(after):
             name = re.sub(r"^(the|The) |,? (Inc|LLC|Corp|Co|Ltd)\.?$", "", h.text).strip()
             out.append(Hit("vendor", h.start, h.end, h.text, name))

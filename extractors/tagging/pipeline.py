@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extractors.tagging.agency_scan import scan_agencies
-from extractors.tagging.entities import VENDOR_CUE_SENTENCE
+from extractors.tagging.entities import CUE_REACH, VENDOR_CUE_SENTENCE
 from extractors.tagging.gazetteer import Gazetteer
 from extractors.tagging.spans import DocFacts, Hit, Sentence
 
@@ -132,7 +132,7 @@ def doc_facts(nlp: Language, matchers: Matchers, texts: Sequence[tuple[str, int]
         for (i, off, _), doc in zip(pieces, stream, strict=True):
             _collect(facts[i], doc, off, matchers, is_title=off == 0 and texts[i][1] > 0)
             if facts[i].on_topic and off < NER_CHARS:
-                cue_sentences.extend((i, off, s) for s in doc.sents if VENDOR_CUE_SENTENCE.search(s.text))
+                cue_sentences.extend((i, off, s) for s in doc.sents if _near_cue(texts[i][0], off, s))
     ner: EntityRecognizer = nlp.get_pipe("ner")
     for (i, off, sent), doc in zip(cue_sentences, ner.pipe((s.as_doc() for _, _, s in cue_sentences),
                                                            batch_size=batch_size), strict=True):
@@ -143,6 +143,13 @@ def doc_facts(nlp: Language, matchers: Matchers, texts: Sequence[tuple[str, int]
         f.sentences.sort(key=lambda s: s.start)
         f.hits.sort(key=lambda h: (h.start, h.end))
     return facts
+
+
+def _near_cue(text: str, offset: int, sent: Span) -> bool:
+    """Whether a supplier cue is in the sentence or within the CUE_REACH characters `_unknown_vendors` reads
+    around an ORG (a cue can end the title or the piece before, and the ORG open the next)."""
+    start, end = offset + sent.start_char, offset + sent.end_char
+    return VENDOR_CUE_SENTENCE.search(text, max(0, start - CUE_REACH), min(len(text), end + CUE_REACH)) is not None
 
 
 def _collect(facts: DocFacts, doc: Doc, offset: int, matchers: Matchers, is_title: bool) -> None:
