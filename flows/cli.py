@@ -6,7 +6,6 @@ from flows.env import prepare_environment
 
 prepare_environment()
 
-import asyncio  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -103,7 +102,8 @@ def run(
         if feed_file:
             log.info("registered %d feed(s) from %s", import_feed_file(load_settings(), feed_file), feed_file)
         _wait_for_prefect()
-        outcomes = Outcomes(asyncio.run(pipeline(None, force, limit)))
+        with prefect_api.flow_settings():
+            outcomes = Outcomes(pipeline(None, force, limit))
     prefect_api.stop_soon()
     finish("run --sample" if sample else "run", started, outcomes, clock)
     settings = load_settings()
@@ -129,7 +129,8 @@ def _run_sample(force: bool, limit: int | None) -> Outcomes:
                 register_feeds(con, [FeedRow(u, "oversight sample", base_url, "sample") for u in urls])
             log.info("serving the sample on %s (%d feeds)", base_url, len(urls))
             _wait_for_prefect()
-            return Outcomes(asyncio.run(pipeline(urls, True, limit)))
+            with prefect_api.flow_settings():
+                return Outcomes(pipeline(urls, True, limit))
     except SampleError as exc:
         fail(str(exc))
         raise
@@ -152,7 +153,8 @@ def poll(
     if feed_file:
         import_feed_file(load_settings(), feed_file)
     prefect_api.wait_ready()
-    outcomes = Outcomes(asyncio.run(poll_feeds(None, force)))
+    with prefect_api.flow_settings():
+        outcomes = Outcomes(poll_feeds(None, force))
     prefect_api.stop_soon()
     finish("poll", started, outcomes, clock)
 
@@ -170,7 +172,8 @@ def process(
     from flows.pipeline import process as process_flow
 
     _wait_for_prefect()
-    outcomes = Outcomes(asyncio.run(process_flow(limit)))
+    with prefect_api.flow_settings():
+        outcomes = Outcomes(process_flow(limit))
     prefect_api.stop_soon()
     finish("process", started, outcomes, clock)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,10 +16,6 @@ from flows.outcomes import Outcomes  # noqa: E402
 from schemas.settings import Settings, load_settings  # noqa: E402
 
 PROCESS_STAGES = ("extract", "tag", "land", "dead-letters")
-
-# The pipeline flows are async only so that Prefect does not hold each run ~1 s at exit (a sync flow joins its
-# heartbeat thread, which sleeps in 1 s steps); their bodies run in a worker thread with the flow's context, since
-# the stages block and run their own event loops (fetching). Call them with asyncio.run(...).
 
 
 @contextmanager
@@ -53,9 +48,9 @@ def stage_task(stage: str, limit: int | None = None) -> dict[str, int]:
 
 
 @flow(name="poll", log_prints=True)
-async def poll_feeds(only: list[str] | None = None, force: bool = False) -> dict[str, int]:
+def poll_feeds(only: list[str] | None = None, force: bool = False) -> dict[str, int]:
     """Poll the registered feeds that are due and queue their new entries."""
-    return await asyncio.to_thread(poll_task, only, force)
+    return poll_task(only, force)
 
 
 @task(name="prune-bus")
@@ -78,15 +73,15 @@ def _process_stages(outcomes: Outcomes, limit: int | None) -> dict[str, int]:
 
 
 @flow(name="process", log_prints=True)
-async def process(limit: int | None = None) -> dict[str, int]:
+def process(limit: int | None = None) -> dict[str, int]:
     """Extract, tag and land whatever is waiting on the bus, at most `limit` messages per stage."""
-    return await asyncio.to_thread(lambda: _process_stages(Outcomes(), limit))
+    return _process_stages(Outcomes(), limit)
 
 
 @flow(name="pipeline", log_prints=True)
-async def pipeline(only: list[str] | None = None, force: bool = False, limit: int | None = None) -> dict[str, int]:
+def pipeline(only: list[str] | None = None, force: bool = False, limit: int | None = None) -> dict[str, int]:
     """Poll, then process: one full pass from feeds to the warehouse."""
-    return await asyncio.to_thread(lambda: _process_stages(Outcomes(poll_task(only, force)), limit))
+    return _process_stages(Outcomes(poll_task(only, force)), limit)
 
 
 @flow(name="weekly-digest", log_prints=True)

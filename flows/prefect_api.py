@@ -10,25 +10,33 @@ PREFECT_API_URL once it answers. With PREFECT_API_URL already set (a running Pre
 from __future__ import annotations
 
 import atexit
+import contextlib
+import ctypes
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# uvicorn exits with 3 when its port was taken between our choice and its bind: then another port is tried.
-_PORT_IN_USE = 3
+# uvicorn exits with 3 when it cannot start; if our port was taken between our choice and its bind (the only
+# cause worth a retry), another port is tried, at most this many times.
+_STARTUP_FAILED = 3
+_PORT_RETRIES = 2
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
 class _Server:
     process: subprocess.Popen[bytes]
     port: int
+    retries: int = 0
 
     @property
     def api_url(self) -> str:
@@ -45,7 +53,13 @@ def start_in_background() -> None:
         _SERVER = _spawn()
 
 
-def _spawn() -> _Server:
+def _die_with_parent() -> None:
+    """In the child, before exec: Linux sends it SIGTERM when the CLI dies, even by SIGKILL (no orphans)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _spawn(retries: int = 0) -> _Server:
     spec = importlib.util.find_spec("prefect")  # finds the package without importing it
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("Prefect is not installed in this environment (pip install prefect)")
@@ -60,9 +74,10 @@ def _spawn() -> _Server:
         # Registering Prefect's block types imports every block module (~1 s) on each start; these flows use none.
         env={"PREFECT_API_BLOCKS_REGISTER_ON_START": "false", **os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
              "PREFECT__SERVER_FINAL": "1"},
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # spawned before the CLI starts threads
     )
     atexit.register(_reap, process)
-    return _Server(process, port)
+    return _Server(process, port, retries)
 
 
 def wait_ready(timeout: float | None = None) -> None:
@@ -74,8 +89,8 @@ def wait_ready(timeout: float | None = None) -> None:
     deadline = time.monotonic() + timeout
     while not _healthy(_SERVER.api_url):
         code = _SERVER.process.poll()
-        if code == _PORT_IN_USE:
-            _SERVER = _spawn()
+        if code == _STARTUP_FAILED and _SERVER.retries < _PORT_RETRIES and _port_taken(_SERVER.port):
+            _SERVER = _spawn(_SERVER.retries + 1)
         elif code is not None:
             raise RuntimeError(f"Prefect's temporary API exited with code {code} before it answered "
                                f"(PREFECT_HOME={os.environ.get('PREFECT_HOME')}); see its error above")
@@ -84,6 +99,31 @@ def wait_ready(timeout: float | None = None) -> None:
                                "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
         time.sleep(0.05)
     _use_api_url(_SERVER.api_url)
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def flow_settings() -> Iterator[None]:
+    """Prefect settings for a flow run against the temporary API: no flow-run heartbeats.
+
+    A sync flow joins its heartbeat thread at exit, which sleeps in 1 s steps (~1 s per run), and heartbeats
+    only serve to detect crashed runs on a lasting server; a temporary API ends with this process.
+    """
+    if _SERVER is None:
+        yield
+        return
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def _healthy(api_url: str) -> bool:
