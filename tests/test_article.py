@@ -151,3 +151,24 @@ def test_chain_skips_readability_when_the_page_holds_no_more_text(monkeypatch: p
     page = extract_page(html, "https://example.org/news/council-story")
     assert page.extractor == "chain:trafilatura" and "Paragraph 11" in page.text
     assert calls == []
+
+
+@pytest.mark.parametrize("html", [
+    # Text in <div>s and <br> lines, no <p>: readability turns such divs into paragraphs.
+    "<html><body><div class='nav'><a href='/'>Home</a></div><div class='story'>"
+    + "<br>".join(f"Line {i} of the story told in plain lines of a div, the way some old sites write." for i in range(40))
+    + "</div></body></html>",
+    # An XML declaration in the text: lxml refuses it in a str, so the page must still be measured.
+    "<?xml version='1.0' encoding='utf-8'?><html><body>"
+    + "".join(f"<p>Paragraph {i} of a story served as XHTML with enough words to count here.</p>" for i in range(30))
+    + "</body></html>",
+])
+def test_chain_runs_readability_where_the_page_holds_more_text_than_trafilatura_kept(
+    html: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    kept = "A first paragraph that trafilatura kept. " * 15  # over SHORT_TEXT_CHARS, under half the page's text
+    monkeypatch.setattr(article, "_trafilatura", lambda html, url: article._Raw("trafilatura", "", kept))
+    monkeypatch.setattr(article, "_readability_text", lambda html: calls.append(html) or "")
+    extract_page(html, "https://example.org/news/story")
+    assert calls == [html]
