@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -78,10 +79,10 @@ def test_an_unreachable_broker_is_a_bus_error_naming_it_within_the_connect_timeo
     assert time.monotonic() - clock < 5
 
 
-def _bus_with_20_messages(broker: TansuBroker) -> tuple[KafkaBus, str, str]:
-    """A bus, a fresh topic holding messages b"0".."19" and a fresh group name."""
+def _bus_with_20_messages(broker: TansuBroker, home: Path) -> tuple[KafkaBus, str, str]:
+    """A bus (leases in `home`), a fresh topic holding messages b"0".."19" and a fresh group name."""
     topic, group = f"test.{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
-    bus = KafkaBus(kafka_settings(broker))
+    bus = KafkaBus(kafka_settings(broker, home=home))
     bus.produce(topic, [(f"k{i}", f"{i}".encode()) for i in range(20)])
     return bus, topic, group
 
@@ -95,9 +96,9 @@ def _drain(consumer: object) -> list[object]:
 
 @pytest.mark.kafka
 def test_a_bounded_consumer_takes_every_partition_without_a_join_and_commits_for_the_group(
-    kafka_broker: TansuBroker,
+    kafka_broker: TansuBroker, tmp_path: Path,
 ) -> None:
-    bus, topic, group = _bus_with_20_messages(kafka_broker)
+    bus, topic, group = _bus_with_20_messages(kafka_broker, tmp_path)
     try:
         clock = time.monotonic()
         first = bus.consumer(group, topic, bounded=True)
@@ -122,9 +123,9 @@ def test_a_bounded_consumer_takes_every_partition_without_a_join_and_commits_for
 
 @pytest.mark.kafka
 def test_a_bounded_consumer_joins_the_group_when_a_worker_is_active_and_yields_to_one_that_arrives(
-    kafka_broker: TansuBroker,
+    kafka_broker: TansuBroker, tmp_path: Path,
 ) -> None:
-    bus, topic, group = _bus_with_20_messages(kafka_broker)
+    bus, topic, group = _bus_with_20_messages(kafka_broker, tmp_path)
     try:
         alone = bus.consumer(group, topic, bounded=True)
         first = alone.poll(5, timeout=0.5)
@@ -138,5 +139,24 @@ def test_a_bounded_consumer_joins_the_group_when_a_worker_is_active_and_yields_t
         assert not second.assigned
         second.close()
         worker.close()
+    finally:
+        bus.close()
+
+
+@pytest.mark.kafka
+def test_a_second_bounded_run_on_the_machine_joins_the_group_instead_of_taking_the_partitions_too(
+    kafka_broker: TansuBroker, tmp_path: Path,
+) -> None:
+    bus, topic, group = _bus_with_20_messages(kafka_broker, tmp_path)
+    try:
+        first = bus.consumer(group, topic, bounded=True)
+        assert first.assigned
+        second = bus.consumer(group, topic, bounded=True)  # the first holds the lease: no second assignment
+        assert not second.assigned
+        second.close()
+        first.close()  # releases the lease
+        third = bus.consumer(group, topic, bounded=True)
+        assert third.assigned
+        third.close()
     finally:
         bus.close()

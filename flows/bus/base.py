@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 
 class BusError(RuntimeError):
     """The bus cannot be reached or used; the message says which one and what to do."""
+
+
+def try_lease(path: Path) -> int | None:
+    """Take an exclusive flock on `path` without waiting: the open descriptor (close it to release), or None
+    when another process holds it. The kernel drops the lock when the holder dies, however it dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ One partition per topic; a consumer group on a topic is served to one process at
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import time
@@ -16,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.bus.base import BusError, GroupLag, Message
+from flows.bus.base import BusError, GroupLag, Message, try_lease
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -139,17 +138,9 @@ class EmbeddedConsumer:
         self._position = None
 
     def _acquire_lease(self) -> bool:
-        if self._lease is not None:
-            return True
-        path = self.bus.directory / f"lease.{self.group}.{self.topic}"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._lease = fd
-        return True
+        if self._lease is None:
+            self._lease = try_lease(self.bus.directory / f"lease.{self.group}.{self.topic}")
+        return self._lease is not None
 
 
 def _open(path: Path) -> sqlite3.Connection:

@@ -13,6 +13,7 @@ and the bounded run joins the group like a worker instead.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -22,7 +23,7 @@ from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from kafka.protocol.consumer import OffsetSpec
 from kafka.structs import OffsetAndMetadata
 
-from flows.bus.base import BusError, GroupLag, Message
+from flows.bus.base import BusError, GroupLag, Message, try_lease
 from schemas import topics
 from schemas.settings import Settings
 
@@ -147,26 +148,39 @@ class KafkaBus:
         return KafkaGroupConsumer(self, group, topic)
 
     def _assigned_consumer(self, group: str, topic: str) -> KafkaGroupConsumer | None:
-        """Every partition of `topic` for `group` without a join, or None when the group has active members.
+        """Every partition of `topic` for `group` without a join, or None when someone else consumes for it.
 
-        The probe re-commits the group's current offsets (the log start where it has none, which is what
+        Two checks: a file lease in OVERSIGHT_HOME keeps a second bounded run (say a manual `run` during the
+        scheduled `process`: both land in this machine's warehouse) from taking the same partitions; and a
+        probe re-commits the group's current offsets (the log start where it has none, which is what
         `auto_offset_reset=earliest` would read): a broker refuses a commit from outside the group while it
         has members, so a refusal means a worker owns the partitions.
         """
-        consumer = KafkaGroupConsumer(self, group, topic, self.partitions(topic))
+        lease = try_lease(self.settings.home / "kafka-leases" / f"{group}.{topic}")
+        if lease is None:
+            log.info("%s: another bounded run on this machine is consuming %s; joining the group", group, topic)
+            return None
+        try:
+            consumer = KafkaGroupConsumer(self, group, topic, self.partitions(topic), lease)
+        except BaseException:
+            os.close(lease)
+            raise
         try:
             consumer.probe()
         except CommitFailedError:
             consumer.close()
             log.info("%s: the group has active members; joining it", group)
             return None
-        except KafkaError as exc:
+        except BaseException:
             consumer.close()
-            raise BusError(f"cannot read or commit offsets of group {group} at {self.bootstrap}: {exc}") from exc
+            raise
         return consumer
 
     def partitions(self, topic: str) -> list[TopicPartition]:
-        described = self._admin.describe_topics([topic])
+        try:
+            described = self._admin.describe_topics([topic])
+        except KafkaError as exc:
+            raise BusError(f"cannot describe topic {topic} at {self.bootstrap}: {exc}") from exc
         return sorted(TopicPartition(topic, p["partition_index"]) for p in described[0]["partitions"])
 
     def lag(self, groups: dict[str, str]) -> list[GroupLag]:
@@ -236,11 +250,13 @@ class KafkaGroupConsumer:
     With `partitions`, it takes them by assignment instead of joining (see the module's docstring).
     """
 
-    def __init__(self, bus: KafkaBus, group: str, topic: str, partitions: list[TopicPartition] | None = None) -> None:
+    def __init__(self, bus: KafkaBus, group: str, topic: str, partitions: list[TopicPartition] | None = None,
+                 lease: int | None = None) -> None:
         self.bus, self.group, self.topic = bus, group, topic
         self.assigned = partitions is not None
         self.joined = self.assigned
         self.superseded = False  # an assigned consumer whose group gained a member: the rest is theirs
+        self._lease = lease
         session_ms = bus.settings.kafka_session_timeout_ms
         self._join_wait_s = JOIN_WAIT_SESSIONS * session_ms / 1000
         try:
@@ -261,6 +277,14 @@ class KafkaGroupConsumer:
 
     def probe(self) -> None:
         """Commit the group's current offsets unchanged; raises CommitFailedError if the group has members."""
+        try:
+            self._probe()
+        except CommitFailedError:
+            raise
+        except KafkaError as exc:
+            raise BusError(f"cannot read or commit offsets of group {self.group} at {self.bus.bootstrap}: {exc}") from exc
+
+    def _probe(self) -> None:
         tps = sorted(self._consumer.assignment())
         done = self.bus._admin.list_group_offsets({self.group: tps}).get(self.group, {})
         starts = self._consumer.beginning_offsets(tps)
@@ -333,6 +357,9 @@ class KafkaGroupConsumer:
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
+        if self._lease is not None:
+            os.close(self._lease)  # releases the flock
+            self._lease = None
 
 
 def _describe(offsets: dict[TopicPartition, int]) -> str:
