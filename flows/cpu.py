@@ -22,15 +22,18 @@ CHUNKS_PER_WORKER = 4
 PRELOAD = ["flows.extract", "extractors.tagger"]
 
 
-def pool(workers: int) -> ProcessPoolExecutor:
-    """The shared pool; workers keep what they load (the tagger, extractors) between batches."""
+def pool(workers: int, warm_tagger: bool = False) -> ProcessPoolExecutor:
+    """The shared pool; workers keep what they load (the tagger, extractors) between batches.
+
+    `warm_tagger` (for the pipeline, which tags what it extracts) loads the tagger in each new worker too.
+    """
     global _POOL
     with _LOCK:
         if _POOL is None:
             # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
-            _POOL = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up)
+            _POOL = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up, initargs=(warm_tagger,))
             atexit.register(_POOL.shutdown, cancel_futures=True)
         return _POOL
 
@@ -40,27 +43,29 @@ _WARM_PAGE = ("<html><head><title>Warm-up</title></head><body><article><p>"
               + "</p></article></body></html>")
 
 
-def _warm_up() -> None:
-    """In each new worker: extract and tag one small page, so its lazy set-up (the tagger's model and
-    gazetteers, language and date parsers: ~1.5 s) is done before real work, while the CLI waits for Prefect."""
+def _warm_up(tagger: bool) -> None:
+    """In each new worker: extract (and tag) one small page, so its lazy set-up (language and date parsers;
+    the tagger's model and gazetteers: ~1.5 s) is done before real work, while the CLI waits for Prefect."""
     try:
         from extractors.article import extract_page
         from extractors.tagger import load_tagger
         from schemas.records import Article
 
         page = extract_page(_WARM_PAGE, "http://localhost/warm-up")
-        text = page.text + " The police department said it would keep using facial recognition from Clearview AI."
-        load_tagger().tag_articles([Article(article_id="warm-up", url="http://localhost/warm-up",
-                                            title=page.title, text=text, language="en")])
-    except Exception:  # noqa: BLE001 - a failed warm-up only costs time; the first real batch will say why
-        logging.getLogger("oversight.cpu").debug("worker warm-up failed", exc_info=True)
+        if tagger:
+            text = page.text + " The police department said it would keep using facial recognition from Clearview AI."
+            load_tagger().tag_articles([Article(article_id="warm-up", url="http://localhost/warm-up",
+                                                title=page.title, text=text, language="en")])
+    except Exception as exc:  # noqa: BLE001 - a failed warm-up only costs time; the first real batch raises it
+        logging.getLogger("oversight.cpu").warning("a CPU worker's warm-up failed: %r", exc)
 
 
 def start_in_background(workers: int) -> None:
-    """Start the fork server and the workers now (in a thread), so their start overlaps other start-up work."""
+    """Start the fork server and the pipeline's workers now (in a thread), so their start, tagger included,
+    overlaps other start-up work."""
     if workers > 1:
         # The pool starts a worker per submitted call while none is idle: one no-op per worker starts them all.
-        threading.Thread(target=lambda: [pool(workers).submit(int) for _ in range(workers)],
+        threading.Thread(target=lambda: [pool(workers, warm_tagger=True).submit(int) for _ in range(workers)],
                          name="cpu-pool-start", daemon=True).start()
 
 
