@@ -5,7 +5,9 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Generic, TypeVar
@@ -18,6 +20,7 @@ _LOCK = threading.Lock()
 # Below this many items a pool round trip (pickling, a worker's first model load) costs more than it saves.
 MIN_PARALLEL_ITEMS = 4
 CHUNKS_PER_WORKER = 4
+OWNER_CHECK_S = 1.0
 # Imported once in the fork server, so each worker starts with them instead of importing them itself.
 PRELOAD = ["flows.extract", "extractors.tagger"]
 
@@ -33,7 +36,8 @@ def pool(workers: int, warm_tagger: bool = False) -> ProcessPoolExecutor:
             # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
-            _POOL = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up, initargs=(warm_tagger,))
+            _POOL = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                        initargs=(os.getpid(), warm_tagger))
             atexit.register(_POOL.shutdown, cancel_futures=True)
         return _POOL
 
@@ -41,6 +45,24 @@ def pool(workers: int, warm_tagger: bool = False) -> ProcessPoolExecutor:
 _WARM_PAGE = ("<html><head><title>Warm-up</title></head><body><article><p>"
               + "The county council met on Tuesday to discuss the budget for the coming year. " * 12
               + "</p></article></body></html>")
+
+
+def _start_worker(owner: int, tagger: bool) -> None:
+    threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
+    _warm_up(tagger)
+
+
+def _exit_with(owner: int) -> None:
+    """A worker ends when the process that made the pool is gone: after a SIGKILL nobody shuts the pool down,
+    and a worker blocks on its call queue for ever (its fork server then exits with it)."""
+    while True:
+        time.sleep(OWNER_CHECK_S)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # a live process of another user: the pid was reused, so ours is gone
+            os._exit(0)
 
 
 def _warm_up(tagger: bool) -> None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,10 +81,13 @@ def test_process_killed_mid_batch_then_rerun_lands_every_article_once(env: dict[
         assert proc.stderr is not None
         for line in proc.stderr:  # kill once tagging is under way and landing has not finished
             if "tag: 6 message(s) done" in line:
+                children = psutil.Process(proc.pid).children(recursive=True)  # Prefect's API, the CPU pool
                 os.kill(proc.pid, signal.SIGKILL)
                 break
         proc.wait(30)
         assert proc.returncode == -signal.SIGKILL
+        _, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive, f"processes left running by the killed run: {[p.cmdline()[:4] for p in alive]}"
         rerun = oversight(env, "process")
         assert rerun.returncode == 0, rerun.stderr[-3000:]
     con = duckdb.connect(str(Path(env["OVERSIGHT_HOME"]) / "warehouse.duckdb"), read_only=True)
