@@ -59,9 +59,7 @@ def _exit_with(owner: int) -> None:
         time.sleep(OWNER_CHECK_S)
         try:
             os.kill(owner, 0)
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:  # a live process of another user: the pid was reused, so ours is gone
+        except (ProcessLookupError, PermissionError):  # gone, or its pid reused by another user's process
             os._exit(0)
 
 

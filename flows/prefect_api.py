@@ -72,8 +72,8 @@ def _spawn(retries: int = 0) -> _Server:
          "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "error", "--lifespan", "on"],
         # Registering Prefect's block types imports every block module (~1 s) on each start; these flows use none.
-        env={"PREFECT_API_BLOCKS_REGISTER_ON_START": "false", **os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-             "PREFECT__SERVER_FINAL": "1"},
+        env={"PREFECT_API_BLOCKS_REGISTER_ON_START": "false", **os.environ,
+             "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # spawned before the CLI starts threads
     )
     atexit.register(_reap, process)

@@ -277,19 +277,16 @@ class KafkaGroupConsumer:
 
     def probe(self) -> None:
         """Commit the group's current offsets unchanged; raises CommitFailedError if the group has members."""
+        tps = sorted(self._consumer.assignment())
         try:
-            self._probe()
+            done = self.bus._admin.list_group_offsets({self.group: tps}).get(self.group, {})
+            starts = self._consumer.beginning_offsets(tps)
+            self._consumer.commit({tp: OffsetAndMetadata(done[tp].offset if tp in done and done[tp].offset >= 0
+                                                         else starts[tp], "", -1) for tp in tps})
         except CommitFailedError:
             raise
         except KafkaError as exc:
             raise BusError(f"cannot read or commit offsets of group {self.group} at {self.bus.bootstrap}: {exc}") from exc
-
-    def _probe(self) -> None:
-        tps = sorted(self._consumer.assignment())
-        done = self.bus._admin.list_group_offsets({self.group: tps}).get(self.group, {})
-        starts = self._consumer.beginning_offsets(tps)
-        self._consumer.commit({tp: OffsetAndMetadata(done[tp].offset if tp in done and done[tp].offset >= 0
-                                                     else starts[tp], "", -1) for tp in tps})
 
     def poll(self, max_records: int, timeout: float = 0.0) -> list[Message]:
         """Wait for the group join on the first call, then up to `timeout` for a batch."""
