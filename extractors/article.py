@@ -78,6 +78,12 @@ class ExtractedPage:
     canonical_url: str | None
     extractor: str
     status: str
+    error: str | None = None  # why extraction failed, for `extract_error` and `timeout`
+
+    @classmethod
+    def failed(cls, extractor: str, status: str, error: str) -> ExtractedPage:
+        """The result for a page whose extraction raised (`extract_error`) or ran out of time (`timeout`)."""
+        return cls("", "", [], None, None, None, None, extractor, status, error)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
@@ -14,6 +15,7 @@ from extractors.netsafety import AddressPolicy, IPAddress, PinnedBackend, Pinned
 from extractors.robots import RobotsCache
 from schemas.settings import Settings
 
+log = logging.getLogger(__name__)
 MAX_REDIRECTS = 10
 MAX_RETRY_WAIT = 30.0  # a Retry-After longer than this gives up now; the next run retries
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -25,7 +27,7 @@ FEED_ACCEPT = (
 )
 # Outcomes whose input is bad in itself (dead letter), and those worth retrying later.
 BAD_INPUT = frozenset({"not_html", "not_feed", "too_large", "bad_url", "blocked_private", "decode_error",
-                       "too_many_redirects", "bad_redirect"})
+                       "too_many_redirects", "bad_redirect", "fetch_error"})
 TRANSIENT = frozenset({"timeout", "network_error", "http_5xx", "http_429"})
 
 
@@ -121,6 +123,9 @@ class Fetcher:
         except _Stop as stop:
             result = FetchResult(url, stop.final_url or url, stop.outcome, status=stop.status,
                                  error=f"{url}: {stop.error}")
+        except Exception as exc:  # noqa: BLE001 - one URL's surprise is its own outcome, never the batch's
+            log.exception("fetching %s failed unexpectedly", url)
+            result = FetchResult(url, url, "fetch_error", error=f"{url}: unexpected {type(exc).__name__}: {exc}")
         return replace(result, elapsed=time.monotonic() - started)
 
     async def _follow(self, url: str, kind: str, headers: dict[str, str]) -> FetchResult:
@@ -132,6 +137,8 @@ class Fetcher:
                 response = await self._send_with_retries(current, host, headers)
             except _Stop as stop:
                 stop.final_url = current
+                if current != url and stop.outcome == "bad_url":
+                    stop.outcome, stop.error = "bad_redirect", f"redirected to a bad URL: {stop.error}"
                 raise
             try:
                 location = response.headers.get("location")
@@ -156,6 +163,10 @@ class Fetcher:
             raise _Stop("bad_url", f"invalid port in {url!r}") from exc
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _Stop("bad_url", f"only absolute http(s) URLs are fetched, not {url!r}")
+        try:
+            httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise _Stop("bad_url", f"{url!r} is not a valid URL ({exc})") from exc
         host = parts.hostname
         addresses = await self._resolve(host, port)
         refusal = self._policy.refusal(host, addresses)
@@ -222,6 +233,9 @@ class Fetcher:
         except httpx.TransportError as exc:
             self._slots.release()
             raise _Stop("network_error", f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+        except httpx.InvalidURL as exc:  # httpx builds the next request from Location even when not following
+            self._slots.release()
+            raise _Stop("bad_redirect", f"the answer's Location header is not a valid URL ({exc})") from exc
         except BaseException:
             self._slots.release()
             raise

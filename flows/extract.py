@@ -20,6 +20,8 @@ from schemas.records import Article, DeadLetter, FeedEntry
 from schemas.settings import Settings
 
 log = logging.getLogger("oversight.extract")
+# Extraction outcomes that are the page's fault (a dead letter, replayable once the extractor is fixed).
+PAGE_FAILURES = frozenset({"extract_error", "timeout"})
 
 @dataclass(frozen=True)
 class FetchedBatch:
@@ -49,13 +51,22 @@ def build_articles(
         pages[i] = extracted
     articles, dead = [], []
     for entry, result, page in zip(entries, fetched.results, pages, strict=True):
-        article = _article(entry, result, *(page or (None, None)))
+        try:
+            article = _article(entry, result, *(page or (None, None)))
+        except Exception as exc:  # noqa: BLE001 - an entry that breaks the record is its own outcome
+            log.exception("building the article of %s failed", entry.url)
+            page = (ExtractedPage.failed("", "extract_error", f"{entry.url}: {type(exc).__name__}: {exc}"), None)
+            article = Article(article_id=entry.article_id, url=entry.url, feed_url=entry.feed_url,
+                              status="extract_error", title=entry.title, published=entry.published)
         articles.append(article)
         outcomes.add("extract", article.status)
+        error = page[0].error if page and page[0].error else result.error
         if article.status != "ok":
-            log.info("article %s: %s%s", entry.url, article.status, f" ({result.error})" if result.error else "")
+            log.info("article %s: %s%s", entry.url, article.status, f" ({error})" if error else "")
         if result.bad_input or result.transient:
             dead.append(entry_dead_letter(entry, result.outcome, result.error or result.outcome))
+        elif page and page[0].status in PAGE_FAILURES:
+            dead.append(entry_dead_letter(entry, page[0].status, page[0].error or page[0].status))
     return articles, dead, outcomes
 
 
@@ -75,9 +86,19 @@ def _extract_chunk(extractor: str, args: list[tuple[str, str, datetime | None]])
 def _extract_and_fingerprint(
     extractor: str, args: list[tuple[str, str, datetime | None]]
 ) -> list[tuple[ExtractedPage, str | None]]:
-    """In a pool worker: extract pages and fingerprint their text (MinHash, ~2 ms a page) for near-duplicates."""
-    return [(page, fingerprint(page.text) if page.status == "ok" else None)
-            for page in _extract_chunk(extractor, args)]
+    """In a pool worker: extract pages and fingerprint their text (MinHash, ~2 ms a page) for near-duplicates.
+
+    A page whose extraction raises is that page's `extract_error`, never its chunk's."""
+    out: list[tuple[ExtractedPage, str | None]] = []
+    for html, url, published in args:
+        try:
+            page = extract_page(html, url, extractor=extractor, feed_published=published)
+            out.append((page, fingerprint(page.text) if page.status == "ok" else None))
+        except Exception as exc:  # noqa: BLE001 - one hostile page is its own outcome (and dead letter)
+            log.exception("extracting %s failed", url)
+            out.append((ExtractedPage.failed(extractor, "extract_error", f"{url}: {type(exc).__name__}: {exc}"),
+                        None))
+    return out
 
 
 def _article(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None, fp: str | None) -> Article:

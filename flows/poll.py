@@ -46,17 +46,19 @@ def poll_stage(settings: Settings, bus: Bus, only: Sequence[str] | None = None, 
     fetched = fetch_feeds(settings, [(f.fetch_url, f.etag, f.last_modified) for f in due])
     entries: list[FeedEntry] = []
     parsed: dict[str, ParsedFeed | None] = {}
+    failed: dict[str, tuple[str, str]] = {}  # feed URL -> (outcome, error) of a fetched feed that failed here
     dead: list[DeadLetter] = []
     for feed, result in zip(due, fetched, strict=True):
-        feed_parsed = parsed[feed.feed_url] = _parse(settings, feed, result, dead)
+        feed_parsed = parsed[feed.feed_url] = _parse(settings, feed, result, dead, failed)
         entries.extend(feed_parsed.entries if feed_parsed else [])
     with db.writer(settings.warehouse_path) as con:
         new = unseen_entries(con, entries)
-    bus.produce(topics.ENTRIES, [(e.article_id, encode(e)) for e in new])
+    messages = _encode_entries(new, {f.feed_url: f for f in due}, dead, failed)
+    bus.produce(topics.ENTRIES, messages)
     bus.produce(topics.DEAD_LETTERS, [(record_key(d), encode(d)) for d in dead])
     new_per_feed = _count_by_feed(new)
-    results = [_poll_result(settings, f, r, parsed[f.feed_url], new_per_feed.get(f.feed_url, 0))
-               for f, r in zip(due, fetched, strict=True)]
+    results = [_poll_result(settings, f, r, parsed[f.feed_url], new_per_feed.get(f.feed_url, 0),
+                            failed.get(f.feed_url)) for f, r in zip(due, fetched, strict=True)]
     with db.writer(settings.warehouse_path) as con:
         record_poll(con, results, new)
     for res in results:
@@ -66,7 +68,10 @@ def poll_stage(settings: Settings, bus: Bus, only: Sequence[str] | None = None, 
     return outcomes
 
 
-def _parse(settings: Settings, feed: DueFeed, result: FetchResult, dead: list[DeadLetter]) -> ParsedFeed | None:
+def _parse(settings: Settings, feed: DueFeed, result: FetchResult, dead: list[DeadLetter],
+           failed: dict[str, tuple[str, str]]) -> ParsedFeed | None:
+    """The feed's entries, or None; a feed that fails in any way is logged, dead-lettered when it is bad
+    input, and recorded in `failed`, so one feed never stops the others."""
     if result.outcome != "ok":
         level = logging.INFO if result.outcome == "not_modified" else logging.WARNING
         log.log(level, "feed %s: %s%s", feed.fetch_url, result.outcome, f" ({result.error})" if result.error else "")
@@ -76,14 +81,33 @@ def _parse(settings: Settings, feed: DueFeed, result: FetchResult, dead: list[De
     try:
         parsed = parse_feed(result.content, feed.feed_url, max_entries=settings.entries_per_feed,
                             content_type=result.content_type)
-    except FeedError as exc:
-        log.warning("feed %s: bad_feed (%s)", feed.fetch_url, exc)
-        dead.append(_feed_dead_letter(feed, "bad_feed", str(exc), result.content))
+    except Exception as exc:  # noqa: BLE001 - FeedError is the expected kind; anything else is this feed's too
+        reason = "bad_feed" if isinstance(exc, FeedError) else "parse_error"
+        error = str(exc) if isinstance(exc, FeedError) else f"{feed.fetch_url}: {type(exc).__name__}: {exc}"
+        log.warning("feed %s: %s (%s)", feed.fetch_url, reason, error)
+        dead.append(_feed_dead_letter(feed, reason, error, result.content))
+        failed[feed.feed_url] = (reason, error)
         return None
     if parsed.problem:
         log.warning("feed %s is malformed but usable (%d entries): %s", feed.fetch_url, len(parsed.entries),
                     parsed.problem)
     return parsed
+
+
+def _encode_entries(entries: Sequence[FeedEntry], feeds: dict[str, DueFeed], dead: list[DeadLetter],
+                    failed: dict[str, tuple[str, str]]) -> list[tuple[str, bytes]]:
+    """Each entry as a bus message; one that cannot be encoded is its feed's dead letter, not the run's end."""
+    messages = []
+    for entry in entries:
+        try:
+            messages.append((entry.article_id, encode(entry)))
+        except (ValueError, TypeError) as exc:  # UnicodeEncodeError is a ValueError
+            feed = feeds[entry.feed_url]
+            error = f"{feed.fetch_url}: entry {entry.url!r} cannot be encoded ({type(exc).__name__}: {exc})"
+            log.warning("feed %s: bad_entry (%s)", feed.fetch_url, error)
+            dead.append(_feed_dead_letter(feed, "bad_entry", error, repr(entry).encode()))
+            failed.setdefault(entry.feed_url, ("bad_entry", error))
+    return messages
 
 
 def _feed_dead_letter(feed: DueFeed, reason: str, error: str, content: bytes) -> DeadLetter:
@@ -94,11 +118,14 @@ def _feed_dead_letter(feed: DueFeed, reason: str, error: str, content: bytes) ->
 
 
 def _poll_result(
-    settings: Settings, feed: DueFeed, result: FetchResult, parsed: ParsedFeed | None, new: int
+    settings: Settings, feed: DueFeed, result: FetchResult, parsed: ParsedFeed | None, new: int,
+    failure: tuple[str, str] | None = None,
 ) -> PollResult:
-    ok = result.outcome in ("ok", "not_modified") and (parsed is not None or result.outcome == "not_modified")
+    ok = failure is None and result.outcome in ("ok", "not_modified") and (
+        parsed is not None or result.outcome == "not_modified")
     outcome = result.outcome if result.outcome != "ok" else ("ok" if parsed is not None else "bad_feed")
-    error = result.error if not ok else (parsed.problem if parsed else None)
+    outcome = failure[0] if failure else outcome
+    error = (failure[1] if failure else result.error) if not ok else (parsed.problem if parsed else None)
     failures = 0 if ok else feed.consecutive_failures + 1
     now = datetime.now(UTC)
     interval = next_poll_interval(feed.poll_interval_s or MIN_POLL_INTERVAL, new, consecutive_failures=failures)

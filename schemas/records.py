@@ -6,7 +6,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from schemas.text import clean_text
 
 SCHEMA_VERSION = 1
 
@@ -23,6 +25,17 @@ class Record(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: ClassVar[str]
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_strings(cls, value: Any) -> Any:
+        """Every string a record carries is cleaned of lone surrogates and control characters, so no
+        feed or page can make a record that cannot be encoded, stored or printed."""
+        if isinstance(value, str):
+            return clean_text(value)
+        if isinstance(value, list):
+            return [clean_text(v) if isinstance(v, str) else v for v in value]
+        return value
 
 
 class FeedEntry(Record):

@@ -1,0 +1,136 @@
+"""Hostile feeds and pages over real loopback servers: one bad item is its own outcome, the run goes on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flows.bus.embedded import EmbeddedBus
+from flows.poll import poll_stage
+from flows.stages import run_stage
+from schemas import topics
+from schemas.records import Article, DeadLetter, FeedEntry, decode
+from schemas.settings import Settings
+from tests.httpserver import HTTPTestServer
+from warehouse import db
+from warehouse.feeds import FeedRow, register_feeds
+
+BODY = " ".join(["The county board heard a long presentation about the new budget for the parks."] * 12)
+PAGE = f"<html><head><title>Budget night</title></head><body><article><h1>Budget night</h1><p>{BODY}</p>" \
+       f"<p>{BODY}</p></article></body></html>"
+RSS = {"Content-Type": "application/rss+xml"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path, allow_private_networks=True, per_host_interval=0, respect_robots=False,
+                    read_timeout=1.0, connect_timeout=1.0, max_retries=0, workers=1)
+
+
+def rss(server: HTTPTestServer, paths: list[str]) -> str:
+    items = "".join(f"<item><title>{p}</title><link>{server.url(p)}</link></item>" for p in paths)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+
+
+def topic(bus: EmbeddedBus, name: str) -> list[object]:
+    return [decode(m.value) for m in bus.read(name, 0, 10_000)]
+
+
+def register(settings: Settings, *feeds: str) -> None:
+    with db.writer(settings.warehouse_path) as con:
+        register_feeds(con, [FeedRow(f) for f in feeds])
+
+
+def health(settings: Settings) -> dict[str, tuple[str, int]]:
+    with db.reader(settings.warehouse_path) as con:
+        rows = con.execute("SELECT feed_url, last_outcome, consecutive_failures FROM feeds").fetchall()
+    return {url: (outcome, failures) for url, outcome, failures in rows}
+
+
+def test_a_bad_redirect_or_a_lone_surrogate_is_one_feeds_outcome_and_the_poll_goes_on(
+    settings: Settings, http_server: HTTPTestServer
+) -> None:
+    bad_redirect = http_server.add("/redirect", b"", 302, {"Location": "http:x"})
+    surrogate_item = {"id": "1", "url": http_server.url("/a.html"), "title": "Council \ud800 votes\x00 today",
+                      "summary": "bad \udfff summary\x1b[31m"}
+    # json.dumps writes the lone surrogates as \ud800 escapes, which is what a hostile JSON Feed serves
+    surrogates = http_server.add("/feed.json", json.dumps({"version": "https://jsonfeed.org/version/1.1",
+                                                           "title": "t \ud800", "items": [surrogate_item]}),
+                                 200, {"Content-Type": "application/feed+json"})
+    good = http_server.add("/feed.xml", rss(http_server, ["/b.html"]), 200, RSS)
+    register(settings, bad_redirect, surrogates, good)
+    bus = EmbeddedBus(settings.bus_dir)
+
+    outcomes = poll_stage(settings, bus, None, force=True)
+
+    assert outcomes.stage("feeds") == {"bad_redirect": 1, "ok": 2}
+    entries = {e.url: e for e in topic(bus, topics.ENTRIES) if isinstance(e, FeedEntry)}
+    assert set(entries) == {http_server.url("/a.html"), http_server.url("/b.html")}
+    hostile = entries[http_server.url("/a.html")]
+    assert hostile.title == "Council \ufffd votes today" and hostile.summary == "bad \ufffd summary [31m"
+    dead = [d for d in topic(bus, topics.DEAD_LETTERS) if isinstance(d, DeadLetter)]
+    assert [(d.reason, d.key) for d in dead] == [("bad_redirect", bad_redirect)]
+    assert "http:x" in dead[0].error or "Location" in dead[0].error
+    assert health(settings) == {bad_redirect: ("bad_redirect", 1), surrogates: ("ok", 0), good: ("ok", 0)}
+    # the failing feed is backed off: it is not due on the next (unforced) poll, the others are not either
+    assert poll_stage(settings, bus, None).stage("feeds") == {}
+
+
+def test_a_feed_the_parser_chokes_on_is_dead_lettered_with_its_feed_health_recorded(
+    settings: Settings, http_server: HTTPTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.poll
+
+    boom = http_server.add("/boom.xml", rss(http_server, ["/c.html"]), 200, RSS)
+    good = http_server.add("/feed.xml", rss(http_server, ["/d.html"]), 200, RSS)
+    real_parse = flows.poll.parse_feed
+
+    def parse_or_raise(content: bytes, feed_url: str, **kw: object) -> object:
+        if feed_url == boom:  # stands for a parser bug only a hostile feed finds
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_parse(content, feed_url, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flows.poll, "parse_feed", parse_or_raise)
+    register(settings, boom, good)
+    bus = EmbeddedBus(settings.bus_dir)
+
+    assert poll_stage(settings, bus, None, force=True).stage("feeds") == {"ok": 1, "parse_error": 1}
+    assert [e.url for e in topic(bus, topics.ENTRIES) if isinstance(e, FeedEntry)] == [http_server.url("/d.html")]
+    dead = [d for d in topic(bus, topics.DEAD_LETTERS) if isinstance(d, DeadLetter)]
+    assert [(d.reason, d.key) for d in dead] == [("parse_error", boom)]
+    assert "RecursionError" in dead[0].error and "<rss" in dead[0].payload
+    assert health(settings)[boom] == ("parse_error", 1)
+
+
+def test_a_page_whose_extraction_raises_is_its_own_dead_letter_and_the_batch_goes_on(
+    settings: Settings, http_server: HTTPTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.extract
+
+    for name in ("ok1", "boom", "ok2"):
+        http_server.add(f"/{name}.html", PAGE.replace("Budget night", f"Budget night {name}"), 200, HTML)
+    feed = http_server.add("/feed.xml", rss(http_server, ["/ok1.html", "/boom.html", "/ok2.html"]), 200, RSS)
+    real_extract = flows.extract.extract_page
+
+    def extract_or_raise(html: str, url: str, **kw: object) -> object:
+        if url.endswith("/boom.html"):  # stands for an extractor bug only a hostile page finds
+            raise AssertionError("lxml tree in an impossible state")
+        return real_extract(html, url, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flows.extract, "extract_page", extract_or_raise)
+    register(settings, feed)
+    bus = EmbeddedBus(settings.bus_dir)
+    poll_stage(settings, bus, None, force=True)
+
+    outcomes = run_stage(settings, bus, "extract")
+
+    assert outcomes.stage("extract") == {"extract_error": 1, "ok": 2}
+    statuses = {a.url.rsplit("/", 1)[-1]: a.status for a in topic(bus, topics.ARTICLES) if isinstance(a, Article)}
+    assert statuses == {"ok1.html": "ok", "boom.html": "extract_error", "ok2.html": "ok"}
+    dead = [d for d in topic(bus, topics.DEAD_LETTERS) if isinstance(d, DeadLetter)]
+    assert [(d.reason, d.stage, d.source_topic) for d in dead] == [("extract_error", "extract", topics.ENTRIES)]
+    assert "AssertionError" in dead[0].error and "boom.html" in dead[0].error
+    assert len(http_server.requests_to("/boom.html")) == 1  # not re-fetched message by message
