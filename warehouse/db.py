@@ -13,11 +13,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from warehouse import duckfile
+
 log = logging.getLogger(__name__)
 
-_CONFIG: dict[str, str | bool | int | float | list[str]] = {
-    "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-}
 
 
 class WarehouseError(RuntimeError):
@@ -67,6 +66,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
             raise WarehouseError(f"migration {name} failed: {exc}") from exc
+        # DDL must not wait in the write-ahead log: DuckDB 1.5.5 cannot replay COMMENT ON after a crash.
+        con.execute("CHECKPOINT")
         applied.append(name)
     return applied
 
@@ -77,7 +78,7 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
+        return duckfile.connect(path, read_only=read_only)
     except duckdb.IOException as exc:
         if _is_lock_error(exc):
             raise WarehouseLocked(

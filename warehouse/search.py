@@ -96,6 +96,7 @@ def _build(con: duckdb.DuckDBPyConnection) -> int:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    con.execute("CHECKPOINT")  # the index's DDL must not wait in the write-ahead log (see duckfile)
     log.info("built the full-text index over %d article(s)", count)
     return count
 
