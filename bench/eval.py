@@ -1,6 +1,7 @@
 """Score the tagger against a gold JSONL file in the evaluation contract's format (`make eval`).
 
 Usage: python -m bench.eval [--gold GOLD.jsonl] [--pred PRED.jsonl] [--out PRED.jsonl] [--json] [--per-doc]
+Without --gold it scores dev.jsonl and dev2.jsonl (../shared/eval, when present) and the bundled sample.
 Without --pred the tagger runs on the gold documents first. Scoring follows CONTRACT.md: per document and
 field, set-based, micro-averaged; names match after normalisation or through the project's own aliases
 (the gazetteers); events match on (agency, technology), vendor and action are accuracies over matches.
@@ -21,7 +22,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_GOLD = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+# The sets `make eval` scores when no --gold is given: the shared dev sets when present, and always the
+# bundled sample's gold (flows/sample/expected.json), whose pages are extracted first.
+DEFAULT_SETS = (SHARED_EVAL / "dev.jsonl", SHARED_EVAL / "dev2.jsonl")
+SAMPLE_DIR = ROOT / "flows" / "sample"
 FIELDS = ("agencies", "vendors", "technologies", "events")
 _SUFFIXES = {"inc", "llc", "corp", "corporation", "ltd", "incorporated", "plc", "co"}
 
@@ -149,6 +154,20 @@ def load_jsonl(path: Path) -> dict[str, Any]:
     return out
 
 
+def load_sample() -> dict[str, Any]:
+    """The bundled sample's pages, extracted as the pipeline does, with their gold, keyed by file name."""
+    from extractors.article import extract_page
+
+    out: dict[str, Any] = {}
+    for g in json.loads((SAMPLE_DIR / "expected.json").read_text(encoding="utf-8")):
+        html = (SAMPLE_DIR / "pages" / g["file"]).read_text(encoding="utf-8")
+        page = extract_page(html, f"http://sample.invalid/pages/{g['file']}")
+        gold = {k: g[k] for k in FIELDS}
+        out[g["file"]] = {"id": g["file"], "title": page.title, "text": page.text,
+                          "published": page.published.isoformat() if page.published else None, "gold": gold}
+    return out
+
+
 def run_tagger(gold: dict[str, Any]) -> dict[str, Any]:
     """Tag the gold documents and return contract records by id."""
     from extractors.tagger import contract_record, load_tagger
@@ -176,24 +195,35 @@ def print_table(res: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
+    ap.add_argument("--gold", type=Path, help="one gold JSONL set (default: dev, dev2 and the sample)")
     ap.add_argument("--pred", type=Path, help="score these predictions instead of running the tagger")
     ap.add_argument("--out", type=Path, help="write the tagger's predictions here (JSONL)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--per-doc", action="store_true", help="print the misses and extras of each document")
     a = ap.parse_args(argv)
+    if a.gold is None:
+        if a.pred or a.out:
+            print("error: --pred and --out need one --gold set", file=sys.stderr)
+            return 2
+        for path in [p for p in DEFAULT_SETS if p.exists()] + [None]:
+            print(f"== {path.name if path else 'the bundled sample (flows/sample/expected.json)'}")
+            _report(load_jsonl(path) if path else load_sample(), None, None, a.json, a.per_doc)
+        return 0
     if not a.gold.exists():
         print(f"error: gold file {a.gold} not found; pass --gold PATH", file=sys.stderr)
         return 2
-    gold = load_jsonl(a.gold)
-    pred = load_jsonl(a.pred) if a.pred else run_tagger(gold)
-    if a.out:
-        a.out.write_text("".join(json.dumps(pred[i]) + "\n" for i in gold if i in pred), encoding="utf-8")
+    return _report(load_jsonl(a.gold), a.pred, a.out, a.json, a.per_doc)
+
+
+def _report(gold: dict[str, Any], pred_path: Path | None, out: Path | None, as_json: bool, per_doc: bool) -> int:
+    pred = load_jsonl(pred_path) if pred_path else run_tagger(gold)
+    if out:
+        out.write_text("".join(json.dumps(pred[i]) + "\n" for i in gold if i in pred), encoding="utf-8")
     res = score(gold, pred, Aliases())
-    if a.json:
-        print(json.dumps({k: v for k, v in res.items() if a.per_doc or k != "per_doc"}, indent=2, default=str))
+    if as_json:
+        print(json.dumps({k: v for k, v in res.items() if per_doc or k != "per_doc"}, indent=2, default=str))
         return 0
-    if a.per_doc:
+    if per_doc:
         for row in res["per_doc"]:
             diffs = {k: v for k, v in row.items() if k != "id" and v and (not isinstance(v, dict) or any(v.values()))}
             if diffs:

@@ -16,9 +16,12 @@ from extractors.tagging.gazetteer import Gazetteer, load_gazetteer, name_key
 from extractors.tagging.pipeline import Matchers, build_nlp, doc_facts
 from extractors.tagging.places import gather_evidence
 from extractors.tagging.spans import DocFacts, Hit
+from extractors.tagging.structure import ParseBook, SentenceParser
 from schemas.records import Article, Event, Mention, TaggedArticle
 
 log = logging.getLogger(__name__)
+# What events are read from: agencies, technologies and vendors, the home place, the publication year.
+_Parts = tuple[list[Agency], Entities, str, int | None]
 
 TAGGER_NAME = "tagger-1"
 # Frequent English words that are not also frequent Spanish, French, Portuguese or Italian words.
@@ -66,6 +69,7 @@ class Tagger:
         self.gaz: Gazetteer = load_gazetteer()
         self.nlp = build_nlp()
         self.matchers = Matchers(self.nlp, self.gaz)
+        self.parser = SentenceParser(batch_size)
         self.n_process = n_process
         self.batch_size = batch_size
         self.version = f"{TAGGER_NAME}+{self.gaz.version}"
@@ -79,22 +83,44 @@ class Tagger:
             TaggedArticle(article=a, tag_status=skip_status(a) or "ok", tagger_version=self.version)
             for a in articles
         ]
-        for (i, article), fact in zip(todo, facts, strict=True):
-            out[i] = self._tag_one(article, fact)
+        read = [(i, article, fact, self._read(article, fact)) for (i, article), fact in zip(todo, facts, strict=True)]
+        # The events are read twice: first to note the sentences whose reading needs the parse, then with
+        # those sentences parsed in one batch.
+        wanted = ParseBook()
+        for _, article, fact, parts in read:
+            if parts is not None:
+                self._events(article, fact, parts, wanted)
+        book = ParseBook(self.parser.parse_many(wanted.wanted))
+        for i, article, fact, parts in read:
+            out[i] = self._tag_one(article, fact, parts, book)
         return out
 
-    def _tag_one(self, article: Article, facts: DocFacts) -> TaggedArticle:
+    def _read(self, article: Article, facts: DocFacts) -> _Parts | None:
+        """Agencies, technologies/vendors, home place and year of one article, or None when that failed."""
         try:
-            agencies, ents, events = self.analyse(article, facts)
+            return self.prepare(article, facts)
         except Exception:  # one odd article must not sink the batch; it is labelled and logged
             log.exception("tagging failed for %s (article %s)", article.url, article.article_id)
+            return None
+
+    def _events(self, article: Article, facts: DocFacts, parts: _Parts, book: ParseBook) -> list[EventDraft] | None:
+        try:
+            return extract_events(facts, self.gaz, *parts, book)
+        except Exception:  # as in _read
+            log.exception("tagging failed for %s (article %s)", article.url, article.article_id)
+            return None
+
+    def _tag_one(self, article: Article, facts: DocFacts, parts: _Parts | None, book: ParseBook) -> TaggedArticle:
+        events = self._events(article, facts, parts, book) if parts is not None else None
+        if parts is None or events is None:
             return TaggedArticle(article=article, tag_status="tag_error", tagger_version=self.version)
+        agencies, ents = parts[0], parts[1]
         mentions = _mentions(facts, agencies, ents, self.gaz)
         return TaggedArticle(article=article, tag_status="ok" if facts.on_topic else "off_topic", mentions=mentions,
                              events=[_event(e) for e in events], tagger_version=self.version)
 
-    def analyse(self, article: Article, facts: DocFacts) -> tuple[list[Agency], Entities, list[EventDraft]]:
-        """Agencies, technologies/vendors and events of one article's pipeline output."""
+    def prepare(self, article: Article, facts: DocFacts) -> _Parts:
+        """Agencies, technologies/vendors, home place and publication year of one article."""
         body_start = _title_len(article) + 2 if _title_len(article) else 0
         evidence = gather_evidence(facts.text, body_start, self.gaz)
         agencies = collect_agencies(facts, self.gaz, evidence)
@@ -103,8 +129,7 @@ class Tagger:
         if not home and agencies:
             home = next((a.place for a in agencies if a.place), "")
         year = article.published.year if article.published else None
-        events = extract_events(facts, self.gaz, agencies, ents, home, year)
-        return agencies, ents, events
+        return agencies, ents, home, year
 
 
 def _sentence_of(facts: DocFacts, pos: int) -> str:

@@ -4,7 +4,23 @@ bans or rejects, from verbs and phrases, with modal, negation and past-tense han
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from extractors.tagging.structure import Standing
+
+# Where a cue stands in the sentence's parse, by its character span in the clause; None when unknown.
+StandingOf = Callable[[int, int], Standing | None]
+ADOPTIONS = ("uses", "acquires", "pilots")
+# Words the parse reads (structure.py): negation, modals, conditions, demands, refusals, other actors.
+_PARSE_WORDS = re.compile(
+    r"\b(not|n't|never|no|longer|would|could|might|may|should|if|unless|whether|urge[ds]?|urging|demand\w*|"
+    r"call(s|ed)? (on|for)|ask\w*|wants?|wanted|push(es|ed)? for|press(es|ed)? for|petition\w*|lobb\w*|"
+    r"declin\w*|refus\w*|fail\w*|den(y|ies|ied)|forgo\w*|oppos\w*|against|without|other|outside)\b", re.I)
+# What _classify_parsed says when the sentence has no parse.
+_UNPARSED: tuple[str, bool] = ("unparsed", False)
+# Cues that carry their own negation: "will not renew" is an end, not a negated one.
+_NEGATIVE_CUE = re.compile(r"\b(not|no|won't|n't)\b", re.I)
 
 # Most decisive first: when one clause carries several cues, the earlier action in this list wins
 # ("began a pilot ... but put the program on hold" is an end; "voted to terminate the contract" too).
@@ -90,10 +106,8 @@ def fronted_clause_end(sentence: str) -> int:
     return start + (m.end() if m else 0)
 
 
-def _cues(text: str) -> dict[str, int]:
-    """Each action's first cue position in a clause, skipping hypothetical ("could suspend") and undone
-    ("reversing a ban") cues."""
-    found: dict[str, int] = {}
+def _all_cues(text: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """Every cue of every action in a clause, skipping hypothetical ("could suspend") and undone cues."""
     for action in PRECEDENCE:
         for m in _CUE_RE[action].finditer(text):
             if _MODAL.search(text[:m.start()]):
@@ -101,18 +115,86 @@ def _cues(text: str) -> dict[str, int]:
             if action == "bans" and _UNDONE.search(text[max(0, m.start() - 40):m.start()]):
                 continue
             if action == "ends" and m.group(0).lower() == "on hold" and _PROPOSAL_NEAR.search(text):
-                found.setdefault("proposes", m.start())
+                yield "proposes", m
                 continue
-            found.setdefault(action, m.start())
-            break
+            yield action, m
+
+
+def _cues(text: str) -> dict[str, int]:
+    """Each action's first cue position in a clause."""
+    found: dict[str, int] = {}
+    for action, m in _all_cues(text):
+        found.setdefault(action, m.start())
     return found
 
 
-def classify(text: str, published_year: int | None) -> tuple[str, bool] | None:
+def _void(action: str, cue: str, st: Standing) -> bool:
+    """Whether the parse voids a cue: negated, hypothetical, someone else's demand or another actor's deed.
+    A negated, hypothetical or demanded adoption never counts as one."""
+    if st.other_actor or st.demanded:
+        return True
+    if st.negated and not (action == "ends" and _NEGATIVE_CUE.search(cue)):
+        return True
+    return st.hypothetical and action != "proposes"
+
+
+def _classify_parsed(text: str, published_year: int | None, standing: StandingOf) -> tuple[str, bool] | None:
+    """The action of a clause's live cues (those the parse does not void): the governing one, highest in the
+    parse ("wants to ... pay for a trial" proposes; "approved the request" acquires; "voted to end the pilot"
+    ends; "now uses the app to ask residents for video" uses)."""
+    live: list[tuple[str, int, Standing]] = []
+    voided = unknown = False
+    for action, m in _all_cues(text):
+        st = standing(m.start(), m.end())
+        if st is None:
+            unknown = True
+            continue
+        if _void(action, m.group(0), st):
+            voided = True
+            continue
+        live.append((action, m.start(), st))
+    if not live and unknown and not voided:
+        return _UNPARSED  # no parse to read (a sentence too long to parse): the caller reads the cues alone
+    if not live:
+        if voided or _NEGATION.search(text) or re.search(r"\bno\b", text, re.I):
+            return None
+        return "uses", False
+    decisive = [c for c in live if c[0] in ("bans", "rejects", "ends", "pilots")]
+    if decisive:
+        # An end, ban, rejection or trial is what the clause reports even below the verb that enables it
+        # ("ordered them to stop", "approved a free year of cameras"), unless a proposal governs a trial
+        # ("wants to ... pay for a two-year trial").
+        best = min(decisive, key=lambda c: (PRECEDENCE.index(c[0]), c[1]))
+        if best[0] == "pilots" and any(c[0] == "proposes" and c[2].token in best[2].heads for c in live):
+            best = next(c for c in live if c[0] == "proposes" and c[2].token in best[2].heads)
+    else:
+        # Between asking, getting and using, the governing cue decides: the one highest in the parse
+        # ("approved the department's request" acquires; "now uses the app to ask residents" uses).
+        best = min(live, key=lambda c: (len(c[2].heads), PRECEDENCE.index(c[0]), c[1]))
+    action = best[0]
+    if action == "acquires" and published_year and _past(text, published_year, best[1]):
+        action = "uses"
+    return action, True
+
+
+def _needs_parse(text: str) -> bool:
+    """Whether the parse can change the reading: cues of two actions, or a word that may negate, condition,
+    demand or name another actor. Otherwise the cue reading is the same and the parser's time is saved."""
+    if _PARSE_WORDS.search(text):
+        return True
+    return len({action for action, _ in _all_cues(text)}) > 1
+
+
+def classify(text: str, published_year: int | None, standing: StandingOf | None = None) -> tuple[str, bool] | None:
     """(action, explicit) for a clause, or None when it is negated or hypothetical.
 
+    With a parse (`standing`), the governing cue decides; without one, cue precedence and nearby negation.
     explicit is False when no cue matched and "uses" is only the default."""
     text = _NAMES.sub(lambda m: m.group(1) + "_" * len(m.group(2)), text)  # "Commissioner Danielle Outlaw"
+    if standing is not None and _needs_parse(text):
+        parsed = _classify_parsed(text, published_year, standing)
+        if parsed is not _UNPARSED:
+            return parsed
     found = _cues(text)
     decisive: list[str] = [a for a in ("bans", "rejects", "ends", "pilots") if a in found]
     best: str

@@ -7,7 +7,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from extractors.tagging.actions import PRECEDENCE, classify, dateline_end, fronted_clause_end, segments
+from extractors.tagging.actions import (
+    PRECEDENCE,
+    StandingOf,
+    classify,
+    dateline_end,
+    fronted_clause_end,
+    segments,
+)
 from extractors.tagging.agencies import Agency
 from extractors.tagging.entities import Entities, hit_technologies
 from extractors.tagging.gazetteer import Gazetteer
@@ -19,6 +26,7 @@ from extractors.tagging.references import (
     speakers,
 )
 from extractors.tagging.spans import DocFacts, Hit, Sentence
+from extractors.tagging.structure import Parse, ParseBook, Standing
 
 
 @dataclass
@@ -111,7 +119,7 @@ class _SentenceReader:
         if not c.cue_text or not self.agencies or not self.techs:
             return
         d = self.doc
-        verdict = classify(c.cue_text, d.year)
+        verdict = classify(c.cue_text, d.year, d.standing_of(self.idx, c.start))
         if verdict is None or (not self.named_tech and not verdict[1]):
             return  # a clause that names no technology must at least say what happened
         _, sent_end = d.sentence_span(self.idx)
@@ -152,11 +160,33 @@ class _SentenceReader:
 
 class _DocContext:
     def __init__(self, facts: DocFacts, gaz: Gazetteer, agencies: list[Agency], ents: Entities,
-                 home: str, year: int | None) -> None:
+                 home: str, year: int | None, parser: ParseBook | None = None) -> None:
         self.facts, self.gaz, self.agencies, self.ents = facts, gaz, agencies, ents
-        self.home, self.year = home, year
+        self.home, self.year, self.parser = home, year, parser
         self.claims: dict[tuple[str, str], list[Claim]] = {}
         self.by_key = {a.key: a for a in agencies}
+        self.parses: dict[int, Parse | None] = {}
+
+    def standing_of(self, idx: int, clause_start: int) -> StandingOf | None:
+        """Where a cue of the clause starting at `clause_start` stands in its sentence's parse (parsed once,
+        only for sentences that tie an agency to a technology), or None without a parser."""
+        book = self.parser
+        if book is None:
+            return None
+        sent_start = self.facts.sentences[idx].start
+        shift = clause_start - sent_start
+        hits = [(h.start - sent_start, h.end - sent_start) for a in self.agencies for h in a.hits]
+
+        def is_agency(start: int, end: int) -> bool:
+            return any(hs < end and start < he for hs, he in hits)
+
+        def standing(start: int, end: int) -> Standing | None:
+            if idx not in self.parses:  # parsed only when a clause's reading needs it
+                self.parses[idx] = book.parse(self.facts.sentences[idx].text)
+            parse = self.parses[idx]
+            return parse.standing(start + shift, end + shift, is_agency) if parse else None
+
+        return standing
 
     def sentence_span(self, idx: int) -> tuple[int, int]:
         s = self.facts.sentences[idx]
@@ -199,11 +229,12 @@ class _DocContext:
 
 
 def extract_events(facts: DocFacts, gaz: Gazetteer, agencies: list[Agency], ents: Entities,
-                   home: str, year: int | None) -> list[EventDraft]:
-    """One event per (agency, technology) the article says something happens to."""
+                   home: str, year: int | None, parser: ParseBook | None = None) -> list[EventDraft]:
+    """One event per (agency, technology) the article says something happens to; with a parser the
+    action is read from the structure of the sentences that tie an agency to a technology."""
     if not ents.technologies or not agencies:
         return []
-    ctx = _DocContext(facts, gaz, agencies, ents, home, year)
+    ctx = _DocContext(facts, gaz, agencies, ents, home, year, parser)
     for idx, sent in enumerate(facts.sentences):
         if not sent.is_title:
             _SentenceReader(ctx, idx).read()
