@@ -17,7 +17,7 @@ from typing import Annotated  # noqa: E402
 import typer  # noqa: E402
 
 from flows import cpu, prefect_api  # noqa: E402
-from flows.outcomes import Outcomes  # noqa: E402
+from flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
 from schemas.settings import load_settings  # noqa: E402
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -25,7 +25,7 @@ feeds_app = typer.Typer(help="List, add, import and export the feeds oversight p
 app.add_typer(feeds_app, name="feeds")
 
 DEFAULT_FEEDS = Path(__file__).resolve().parents[1] / "feeds.opml"
-RUN_STAGES = ["feeds", "entries", "extract", "tag", "events", "land", "dead-letters", "search", "bus"]
+PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
 EXAMPLE_QUERY = ("SELECT agency, agency_state, technology, vendor, action, evidence "
                  "FROM events ORDER BY published DESC LIMIT 10")
 
@@ -176,6 +176,46 @@ def process(
         outcomes = Outcomes(process_flow(limit))
     prefect_api.stop_soon()
     finish("process", started, outcomes, clock)
+
+
+@app.command()
+def serve(
+    prefect_yaml: Annotated[Path, typer.Option("--prefect-yaml", help="Deployment definitions.")] = PREFECT_YAML,
+) -> None:
+    """Run the prefect.yaml schedules on this machine until Ctrl-C: Prefect's server (API, UI, scheduler)
+    on 127.0.0.1:OVERSIGHT_SERVE_PORT under OVERSIGHT_HOME, or the server PREFECT_API_URL names."""
+    _setup_logging()
+    from flows import serve as serving
+
+    started, clock = datetime.now(UTC), time.monotonic()
+    server = None
+    try:
+        deployments = serving.served_deployments(prefect_yaml)
+        if os.environ.get("PREFECT_API_URL"):
+            taken = serving.foreign_deployments(deployments)
+            if taken:
+                fail(f"the Prefect server at {os.environ['PREFECT_API_URL']} already has deployment(s) "
+                     f"{', '.join(taken)} that `oversight serve` did not create (from `prefect deploy`: a worker "
+                     "runs those schedules). Serving would take them over, so nothing was changed. Keep the "
+                     "worker, or unset PREFECT_API_URL to serve on this machine's own server.", 2)
+        else:
+            server = serving.start_local_server(Path(os.environ["PREFECT_HOME"]), load_settings().serve_port)
+            prefect_api.use_api_url(server.api_url)
+    except serving.ServeError as exc:
+        fail(str(exc), 2)
+    where = f"Prefect UI at {server.ui_url}" if server else f"on {os.environ['PREFECT_API_URL']}"
+    typer.echo("serving " + ", ".join(serving.describe(d) for d in deployments) + f"; {where}; Ctrl-C stops")
+    try:
+        with serving.advertised(Path(os.environ["PREFECT_HOME"]), os.environ["PREFECT_API_URL"],
+                                server.ui_url if server else None):
+            serving.run_runner(deployments)
+        counts = serving.run_counts(started)
+    except Exception as exc:  # noqa: BLE001 - the count is a courtesy; stopping must stay quiet and complete
+        counts = f"unknown ({exc.__class__.__name__}: {exc})"
+    finally:
+        if server:
+            server.stop()
+    typer.echo(f"oversight serve: flow runs {counts} ({time.monotonic() - clock:.0f} s)")
 
 
 @app.command()

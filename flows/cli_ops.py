@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -80,7 +82,8 @@ def replay(
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
 ) -> None:
-    """Per topic and group: end offsets, committed offsets and lag; dead letters; the last runs."""
+    """Per topic and group: end offsets, committed offsets and lag; dead letters; the last CLI runs and the last
+    Prefect flow runs (scheduled or manual) with their state."""
     settings = load_settings()
     report = collect_status(settings)
     if as_json:
@@ -95,7 +98,22 @@ def collect_status(settings: Settings) -> dict[str, Any]:
     """Bus offsets, dead-letter counts and recent runs; each part reports its own error instead of failing."""
     from flows.runlog import last_runs
 
-    return {"bus": _bus_status(settings), "warehouse": _warehouse_status(settings), "runs": last_runs(settings, 5)}
+    return {"bus": _bus_status(settings), "warehouse": _warehouse_status(settings), "runs": last_runs(settings, 5),
+            "flow_runs": _flow_run_status()}
+
+
+def _flow_run_status() -> dict[str, Any]:
+    """The last Prefect flow runs; an unreachable API or unreadable database is reported, not raised."""
+    import sqlite3
+
+    from flows.serve import last_flow_runs
+
+    prefect_home = Path(os.environ["PREFECT_HOME"])
+    try:
+        source, rows = last_flow_runs(prefect_home)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        return {"from": str(prefect_home), "error": f"cannot read Prefect's flow runs: {exc}", "runs": []}
+    return {"from": source, "runs": [r.as_dict() for r in rows]}
 
 
 def _bus_status(settings: Settings) -> dict[str, Any]:
@@ -173,6 +191,14 @@ def print_status(report: dict[str, Any]) -> None:
     typer.echo("last runs:" if report["runs"] else "last runs: none yet")
     for run in report["runs"]:
         typer.echo(f"  {str(run.get('started_at', ''))[:19]}  {run.get('summary', '')}")
+    flow_runs = report["flow_runs"]
+    if flow_runs.get("error"):
+        typer.echo(f"flow runs: {flow_runs['error']}")
+        return
+    typer.echo(f"last flow runs ({flow_runs['from']}):" if flow_runs["runs"] else "last flow runs: none yet")
+    for r in flow_runs["runs"]:
+        why = f"  {r['message']}" if r["state"] not in ("Completed", "Running") and r["message"] else ""
+        typer.echo(f"  {r['when']}  {r['flow']:<14} {r['state']:<11} {r['name']}{why}")
 
 
 def _print_offsets(bus: dict[str, Any]) -> None:

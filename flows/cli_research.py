@@ -1,4 +1,4 @@
-"""Research commands of `oversight`: query, export, search, schema, digest, and serve (the schedules)."""
+"""Research commands of `oversight`: query, export, search, schema, digest."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import typer
 from schemas.settings import load_settings
 from warehouse import db
 
-PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
 TABLE_ROWS = 200
 
 
@@ -190,63 +189,7 @@ def digest(
             typer.echo(f"wrote {path}")
 
 
-def serve(
-    prefect_yaml: Annotated[Path, typer.Option("--prefect-yaml", help="Deployment definitions.")] = PREFECT_YAML,
-) -> None:
-    """Run the prefect.yaml deployments on their schedules in this process (no Prefect server needed)."""
-    from prefect import serve as prefect_serve
-
-    deployments = served_deployments(prefect_yaml)
-    typer.echo("serving " + ", ".join(f"{d.name} ({_cron(d)})" for d in deployments) + "; Ctrl-C stops")
-    prefect_serve(*deployments)
-
-
-def deployment_specs(prefect_yaml: Path = PREFECT_YAML) -> list[dict[str, Any]]:
-    """The `deployments` of prefect.yaml, as written."""
-    import yaml
-
-    specs = yaml.safe_load(prefect_yaml.read_text(encoding="utf-8")).get("deployments") or []
-    return [dict(s) for s in specs]
-
-
-def load_entrypoint(entrypoint: str) -> Any:
-    """The flow object named by a prefect.yaml entrypoint like flows/pipeline.py:process."""
-    import importlib
-
-    path, _, name = entrypoint.partition(":")
-    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
-    return getattr(module, name)
-
-
-def served_deployments(prefect_yaml: Path = PREFECT_YAML) -> list[Any]:
-    """RunnerDeployments for `prefect serve` built from prefect.yaml: same names, schedules, parameters, retries."""
-    from prefect.client.schemas.actions import DeploymentScheduleCreate
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig
-    from prefect.client.schemas.schedules import construct_schedule
-
-    deployments = []
-    for spec in deployment_specs(prefect_yaml):
-        env = ((spec.get("work_pool") or {}).get("job_variables") or {}).get("env") or {}
-        flow = load_entrypoint(spec["entrypoint"]).with_options(
-            retries=int(env.get("PREFECT_FLOWS_DEFAULT_RETRIES", 0)),
-            retry_delay_seconds=float(env.get("PREFECT_FLOWS_DEFAULT_RETRY_DELAY_SECONDS", 0)),
-        )
-        schedules = [DeploymentScheduleCreate(schedule=construct_schedule(cron=s["cron"], timezone=s.get("timezone")))
-                     for s in spec.get("schedules") or []]
-        limit = spec.get("concurrency_limit")
-        deployments.append(flow.to_deployment(
-            name=spec["name"], schedules=schedules, parameters=spec.get("parameters") or {},
-            description=spec.get("description"), tags=spec.get("tags"),
-            concurrency_limit=ConcurrencyLimitConfig(**limit) if isinstance(limit, dict) else limit,
-        ))
-    return deployments
-
-
-def _cron(deployment: Any) -> str:
-    return ", ".join(str(getattr(s.schedule, "cron", s.schedule)) for s in deployment.schedules or [])
-
-
 def register(app: typer.Typer) -> None:
     """Add the research commands to the `oversight` app."""
-    for command in (query, export, search, schema, digest, serve):
+    for command in (query, export, search, schema, digest):
         app.command()(command)

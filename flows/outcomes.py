@@ -8,6 +8,9 @@ from collections.abc import Iterable
 
 log = logging.getLogger("oversight")
 
+# The order stages appear in a run's summary line.
+RUN_STAGES = ("feeds", "entries", "extract", "tag", "events", "land", "dead-letters", "search", "bus")
+
 
 class Outcomes(Counter[str]):
     """Counts of `stage.outcome` labels, e.g. `extract.ok`, `feeds.network_error`."""
@@ -32,6 +35,10 @@ class Outcomes(Counter[str]):
             if counts:
                 parts.append(name + " " + " ".join(f"{k}={v}" for k, v in counts.items()))
         return " | ".join(parts) if parts else "nothing to do"
+
+    def dead_letters(self) -> int:
+        """Records a run sent to the dead-letter topic, over every stage."""
+        return sum(v for k, v in self.items() if k.endswith(".dead_letter"))
 
     def merge(self, other: Counter[str]) -> Outcomes:
         self.update(other)

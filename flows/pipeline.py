@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec
 
 from flows.env import prepare_environment
 
@@ -12,10 +16,51 @@ prepare_environment()
 from prefect import flow, task  # noqa: E402 - the environment above must come first
 
 from flows.bus import Bus, open_bus  # noqa: E402
-from flows.outcomes import Outcomes  # noqa: E402
+from flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
 from schemas.settings import Settings, load_settings  # noqa: E402
 
 PROCESS_STAGES = ("extract", "tag", "land", "dead-letters")
+P = ParamSpec("P")
+
+
+def _prefect_log() -> logging.Logger:
+    """A logger whose records go to the flow run's log in Prefect (UI, API) whatever PREFECT_LOGGING_LEVEL
+    says, and not to the terminal, where the CLI prints the same line itself."""
+    from prefect.logging.handlers import APILogHandler
+
+    logger = logging.getLogger("oversight.flow_runs")
+    if not logger.handlers:
+        logger.addHandler(APILogHandler())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def report_run(flow_name: str, outcomes: Outcomes, seconds: float) -> str:
+    """Log a flow run's one-line summary and publish its counts as a table artifact; return the line."""
+    from prefect.artifacts import create_table_artifact
+
+    line = f"oversight {flow_name}: {outcomes.summary(RUN_STAGES)} ({seconds:.1f} s)"
+    _prefect_log().info(line)
+    rows = [{"stage": key.split(".", 1)[0], "outcome": key.split(".", 1)[1], "count": n}
+            for key, n in sorted(outcomes.items()) if not key.startswith("ms.")]
+    rows += [{"stage": "run", "outcome": "dead_letters", "count": outcomes.dead_letters()},
+             {"stage": "run", "outcome": "seconds", "count": round(seconds, 1)}]
+    create_table_artifact(table=rows, key=f"{flow_name}-summary", description=line)
+    return line
+
+
+def reported(flow_name: str) -> Callable[[Callable[P, dict[str, int]]], Callable[P, dict[str, int]]]:
+    """Wrap a flow body so that every run, scheduled or manual, ends with `report_run`."""
+    def wrap(body: Callable[P, dict[str, int]]) -> Callable[P, dict[str, int]]:
+        @wraps(body)
+        def run(*args: P.args, **kwargs: P.kwargs) -> dict[str, int]:
+            clock = time.monotonic()
+            outcomes = body(*args, **kwargs)
+            report_run(flow_name, Outcomes(outcomes), time.monotonic() - clock)
+            return outcomes
+        return run
+    return wrap
 
 
 @contextmanager
@@ -48,6 +93,7 @@ def stage_task(stage: str, limit: int | None = None) -> dict[str, int]:
 
 
 @flow(name="poll", log_prints=True)
+@reported("poll")
 def poll_feeds(only: list[str] | None = None, force: bool = False) -> dict[str, int]:
     """Poll the registered feeds that are due and queue their new entries."""
     return poll_task(only, force)
@@ -73,12 +119,14 @@ def _process_stages(outcomes: Outcomes, limit: int | None) -> dict[str, int]:
 
 
 @flow(name="process", log_prints=True)
+@reported("process")
 def process(limit: int | None = None) -> dict[str, int]:
     """Extract, tag and land whatever is waiting on the bus, at most `limit` messages per stage."""
     return _process_stages(Outcomes(), limit)
 
 
 @flow(name="pipeline", log_prints=True)
+@reported("pipeline")
 def pipeline(only: list[str] | None = None, force: bool = False, limit: int | None = None) -> dict[str, int]:
     """Poll, then process: one full pass from feeds to the warehouse."""
     return _process_stages(Outcomes(poll_task(only, force)), limit)
@@ -95,8 +143,12 @@ def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
     from warehouse.digest import write_digest
 
     settings = load_settings()
+    clock = time.monotonic()
     with db.reader(settings.warehouse_path) as con:
         paths = write_digest(con, week, Path(out))
+    iso_week = paths[0].stem.removeprefix("digest-")
     create_markdown_artifact(markdown=paths[0].read_text(encoding="utf-8"), key="weekly-digest",
-                             description=f"oversight weekly digest {paths[0].stem.removeprefix('digest-')}")
+                             description=f"oversight weekly digest {iso_week}")
+    _prefect_log().info(f"oversight weekly-digest {iso_week}: wrote {', '.join(str(p) for p in paths)} "
+                        f"({time.monotonic() - clock:.1f} s)")
     return [str(p) for p in paths]

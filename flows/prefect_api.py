@@ -53,7 +53,7 @@ def start_in_background() -> None:
         _SERVER = _spawn()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child, before exec: Linux sends it SIGTERM when the CLI dies, even by SIGKILL (no orphans)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -74,7 +74,7 @@ def _spawn(retries: int = 0) -> _Server:
         # Registering Prefect's block types imports every block module (~1 s) on each start; these flows use none.
         env={"PREFECT_API_BLOCKS_REGISTER_ON_START": "false", **os.environ,
              "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # spawned before the CLI starts threads
+        preexec_fn=die_with_parent if sys.platform == "linux" else None,  # spawned before the CLI starts threads
     )
     atexit.register(_reap, process)
     return _Server(process, port, retries)
@@ -87,7 +87,7 @@ def wait_ready(timeout: float | None = None) -> None:
         return
     timeout = timeout or float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60"))
     deadline = time.monotonic() + timeout
-    while not _healthy(_SERVER.api_url):
+    while not healthy(_SERVER.api_url):
         code = _SERVER.process.poll()
         if code == _STARTUP_FAILED and _SERVER.retries < _PORT_RETRIES and _port_taken(_SERVER.port):
             _SERVER = _spawn(_SERVER.retries + 1)
@@ -98,7 +98,7 @@ def wait_ready(timeout: float | None = None) -> None:
             raise RuntimeError(f"Prefect's temporary API did not answer on {_SERVER.api_url} within {timeout:.0f} s "
                                "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
         time.sleep(0.05)
-    _use_api_url(_SERVER.api_url)
+    use_api_url(_SERVER.api_url)
 
 
 def _port_taken(port: int) -> bool:
@@ -126,7 +126,7 @@ def flow_settings() -> Iterator[None]:
         yield
 
 
-def _healthy(api_url: str) -> bool:
+def healthy(api_url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
             return bool(response.status == 200)
@@ -134,7 +134,7 @@ def _healthy(api_url: str) -> bool:
         return False
 
 
-def _use_api_url(url: str | None) -> None:
+def use_api_url(url: str | None) -> None:
     """Set (or clear) PREFECT_API_URL for this process, including Prefect's settings if already imported."""
     if url is None:
         os.environ.pop("PREFECT_API_URL", None)
@@ -153,7 +153,7 @@ def stop_soon() -> None:
         return
     server, _SERVER = _SERVER, None
     if os.environ.get("PREFECT_API_URL") == server.api_url:
-        _use_api_url(None)
+        use_api_url(None)
     if server.process.poll() is None:
         server.process.terminate()  # reaped at exit
 

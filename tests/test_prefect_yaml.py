@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import Flow
 
-from flows.cli_research import deployment_specs, load_entrypoint, served_deployments
+from flows.cli import PREFECT_YAML
+from flows.serve import SERVE_TAG, deployment_specs, load_entrypoint, served_deployments
 
-SPECS = deployment_specs()
+SPECS = deployment_specs(PREFECT_YAML)
 
 
 def test_the_three_deployments_are_declared() -> None:
@@ -46,10 +48,23 @@ def test_schedules_fire_when_the_issue_says() -> None:
 
 
 def test_serve_builds_the_same_deployments_with_retries() -> None:
-    built = {d.name: d for d in served_deployments()}
+    built = {d.name: d for d in served_deployments(PREFECT_YAML)}
     assert set(built) == {"poll", "process", "weekly-digest"}
     assert built["weekly-digest"].parameters == {"out": "digests"}
     assert built["process"].schedules[0].schedule.cron == "*/5 * * * *"
     assert built["process"].concurrency_limit == 1
+    assert all(SERVE_TAG in d.tags and d.paused is False for d in built.values())
     assert [s.get("work_pool", {}).get("job_variables", {}).get("env", {}).get("PREFECT_FLOWS_DEFAULT_RETRIES")
             for s in SPECS] == ["1", "1", "3"]
+
+
+def test_scheduled_runs_never_overlap_and_a_second_digest_waits_its_turn() -> None:
+    strategies = {s["name"]: s["concurrency_limit"]["collision_strategy"] for s in SPECS}
+    assert strategies == {"poll": "CANCEL_NEW", "process": "CANCEL_NEW", "weekly-digest": "ENQUEUE"}
+
+
+def test_an_interval_schedule_in_seconds_is_served_as_an_interval(tmp_path: Path) -> None:
+    text = PREFECT_YAML.read_text(encoding="utf-8").replace('- cron: "*/5 * * * *"', "- interval: 7")
+    (tmp_path / "prefect.yaml").write_text(text, encoding="utf-8")
+    built = {d.name: d for d in served_deployments(tmp_path / "prefect.yaml")}
+    assert built["process"].schedules[0].schedule.interval.total_seconds() == 7
