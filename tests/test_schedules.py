@@ -57,14 +57,16 @@ def articles(env: dict[str, str]) -> int:
     return int(json.loads(out.stdout)[0]["n"]) if out.returncode == 0 else 0
 
 
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 300, every: float = 2) -> Any:
+def wait_for(condition: Callable[[], Any], what: str, timeout: float = 420, every: float = 2,
+             log: Path | None = None) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(every)
-    raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
+    tail = log.read_text(encoding="utf-8", errors="replace")[-4000:] if log else ""
+    raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}\n{tail}")
 
 
 def flow_runs(env: dict[str, str]) -> list[dict[str, str]]:
@@ -100,6 +102,7 @@ def stop_tree(process: subprocess.Popen[str], signals: tuple[signal.Signals, ...
             pass
 
 
+@pytest.mark.timeout(900)
 def test_serve_runs_the_schedules_and_stops_cleanly_on_ctrl_c(env: dict[str, str], tmp_path: Path) -> None:
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     for deployment in spec["deployments"]:
@@ -107,13 +110,15 @@ def test_serve_runs_the_schedules_and_stops_cleanly_on_ctrl_c(env: dict[str, str
             deployment["schedules"] = [{"interval": 5, "timezone": "UTC"}]
     test_yaml = tmp_path / "prefect.yaml"
     test_yaml.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    log = (tmp_path / "serve.log").open("w+")
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("w+")
     serve = subprocess.Popen([sys.executable, "-m", "flows", "serve", "--prefect-yaml", str(test_yaml)],
                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for(lambda: articles(env) >= 30, "the sample's articles to land through scheduled runs")
-        wait_for(lambda: completed(env, "poll", "process"), "completed poll and process flow runs")
-        assert not [r for r in flow_runs(env) if r["state"] in ("Failed", "Crashed")]
+        wait_for(lambda: articles(env) >= 30, "the sample's articles to land through scheduled runs", log=log_path)
+        wait_for(lambda: completed(env, "poll", "process"), "completed poll and process flow runs", log=log_path)
+        broken = [r for r in flow_runs(env) if r["state"] in ("Failed", "Crashed")]
+        assert not broken, (broken, log_path.read_text(encoding="utf-8")[-4000:])
 
         # Two digests of different weeks asked for at once: the second waits its turn, neither vanishes.
         digests = tmp_path / "digests"
@@ -124,7 +129,7 @@ def test_serve_runs_the_schedules_and_stops_cleanly_on_ctrl_c(env: dict[str, str
             assert asked.returncode == 0, asked.stdout + asked.stderr
         wait_for(lambda: {p.name for p in digests.glob("digest-*.md")} >= {"digest-2026-W40.md",
                                                                           "digest-2026-W41.md"},
-                 "both digests to be written")
+                 "both digests to be written", log=log_path)
         assert not [r for r in flow_runs(env) if r["flow"] == "weekly-digest" and r["state"] == "Cancelled"]
         children = psutil.Process(serve.pid).children(recursive=True)
         assert children  # Prefect's server at least
@@ -150,6 +155,7 @@ def _deployment(api_url: str, name: str) -> dict[str, Any]:
         return dict(json.load(response))
 
 
+@pytest.mark.timeout(900)
 def test_a_team_server_with_a_worker_runs_process_and_serve_leaves_its_deployments_alone(
     env: dict[str, str], tmp_path: Path,
 ) -> None:
