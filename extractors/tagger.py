@@ -10,10 +10,11 @@ from functools import lru_cache
 from typing import Any
 
 from extractors.tagging.agencies import Agency, collect_agencies
+from extractors.tagging.confidence import REVIEW_BELOW
 from extractors.tagging.entities import Entities, find_entities, hit_technologies
 from extractors.tagging.events import EventDraft, extract_events
 from extractors.tagging.gazetteer import Gazetteer, load_gazetteer, name_key
-from extractors.tagging.pipeline import Matchers, build_nlp, doc_facts
+from extractors.tagging.pipeline import MODEL, Matchers, build_nlp, doc_facts
 from extractors.tagging.places import gather_evidence
 from extractors.tagging.spans import DocFacts, Hit
 from extractors.tagging.structure import ParseBook, SentenceParser
@@ -69,18 +70,23 @@ class Tagger:
         self.gaz: Gazetteer = load_gazetteer()
         self.nlp = build_nlp()
         self.matchers = Matchers(self.nlp, self.gaz)
-        self.parser = SentenceParser(batch_size)
+        self.parser = SentenceParser(MODEL, batch_size)
         self.n_process = n_process
         self.batch_size = batch_size
         self.version = f"{TAGGER_NAME}+{self.gaz.version}"
 
     def tag_articles(self, articles: Sequence[Article]) -> list[TaggedArticle]:
         """One TaggedArticle per article, in input order."""
+        return [tagged for tagged, _ in self.tag_with_drafts(articles)]
+
+    def tag_with_drafts(self, articles: Sequence[Article]) -> list[tuple[TaggedArticle, list[EventDraft]]]:
+        """One TaggedArticle per article, in input order, with the event drafts (and their signals) behind
+        its events; `bench/calibrate.py` fits the confidence model on those signals."""
         todo = [(i, a) for i, a in enumerate(articles) if skip_status(a) is None]
         texts = [(_ODD.sub(" ", tagged_text(a)), _title_len(a)) for _, a in todo]
         facts = doc_facts(self.nlp, self.matchers, texts, self.batch_size, self.n_process)
-        out: list[TaggedArticle] = [
-            TaggedArticle(article=a, tag_status=skip_status(a) or "ok", tagger_version=self.version)
+        out: list[tuple[TaggedArticle, list[EventDraft]]] = [
+            (TaggedArticle(article=a, tag_status=skip_status(a) or "ok", tagger_version=self.version), [])
             for a in articles
         ]
         read = [(i, article, fact, self._read(article, fact)) for (i, article), fact in zip(todo, facts, strict=True)]
@@ -110,14 +116,15 @@ class Tagger:
             log.exception("tagging failed for %s (article %s)", article.url, article.article_id)
             return None
 
-    def _tag_one(self, article: Article, facts: DocFacts, parts: _Parts | None, book: ParseBook) -> TaggedArticle:
+    def _tag_one(self, article: Article, facts: DocFacts, parts: _Parts | None,
+                 book: ParseBook) -> tuple[TaggedArticle, list[EventDraft]]:
         events = self._events(article, facts, parts, book) if parts is not None else None
         if parts is None or events is None:
-            return TaggedArticle(article=article, tag_status="tag_error", tagger_version=self.version)
+            return TaggedArticle(article=article, tag_status="tag_error", tagger_version=self.version), []
         agencies, ents = parts[0], parts[1]
         mentions = _mentions(facts, agencies, ents, self.gaz)
         return TaggedArticle(article=article, tag_status="ok" if facts.on_topic else "off_topic", mentions=mentions,
-                             events=[_event(e) for e in events], tagger_version=self.version)
+                             events=[_event(e) for e in events], tagger_version=self.version), events
 
     def prepare(self, article: Article, facts: DocFacts) -> _Parts:
         """Agencies, technologies/vendors, home place and publication year of one article."""
@@ -172,7 +179,8 @@ def _event(d: EventDraft) -> Event:
     return Event(agency_id=d.agency.canonical_id, agency=d.agency.name, agency_state=d.agency.state,
                  technology=d.technology, vendor_id=f"vendor:{_slug(d.vendor)}" if d.vendor else None,
                  vendor=d.vendor, action=d.action,  # type: ignore[arg-type]
-                 evidence=d.sentence.text, evidence_start=d.sentence.start, confidence=d.confidence)
+                 evidence=d.sentence.text, evidence_start=d.sentence.start, evidence_end=d.sentence.end,
+                 confidence=d.confidence, needs_review=d.confidence < REVIEW_BELOW)
 
 
 @lru_cache(maxsize=4)

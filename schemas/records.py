@@ -98,8 +98,10 @@ class Event(Record):
     vendor: str | None = None
     action: Action
     evidence: str
-    evidence_start: int = 0
+    evidence_start: int = 0  # the evidence sentence is tagged_text[evidence_start:evidence_end]
+    evidence_end: int | None = None
     confidence: float = Field(ge=0.0, le=1.0)
+    needs_review: bool = False  # confidence below the tagger's review threshold
 
 
 class TaggedArticle(Record):

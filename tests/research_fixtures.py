@@ -23,6 +23,7 @@ class Ev:
     technology: str
     action: str = "uses"
     vendor: str | None = None
+    confidence: float = 0.9
 
     @property
     def agency_id(self) -> str:
@@ -57,7 +58,8 @@ def story(
         tagged_events.append(Event(
             agency_id=e.agency_id, agency=e.agency, agency_state=e.state, technology=e.technology,
             vendor_id=e.vendor_id, vendor=e.vendor, action=e.action, evidence=s,  # type: ignore[arg-type]
-            evidence_start=offset, confidence=0.9,
+            evidence_start=offset, evidence_end=offset + len(s), confidence=e.confidence,
+            needs_review=e.confidence < 0.8,
         ))
         offset += len(s) + 1
     return TaggedArticle(article=article, mentions=mentions, events=tagged_events, tagger_version="test")

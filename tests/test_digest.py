@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.research_fixtures import research_warehouse
+from tests.research_fixtures import Ev, at, land, research_warehouse, story
 from warehouse import db
 from warehouse.digest import last_complete_week, parse_week, write_digest
 
-SECTIONS = ["New adoptions", "Bans and cancellations", "Rising technologies", "Most active vendors",
+SECTIONS = ["New adoptions", "Unconfirmed adoptions (need review)", "Bans and cancellations", "Rising technologies", "Most active vendors",
             "Most covered agencies", "The week's volume"]
 
 
@@ -76,3 +76,22 @@ def test_week_parsing() -> None:
     assert last_complete_week(date(2026, 1, 1)) == "2025-W52"
     with pytest.raises(ValueError, match="ISO week"):
         parse_week("2026-13")
+
+
+def test_unconfirmed_adoptions_are_listed_apart(warehouse: Path, tmp_path: Path) -> None:
+    doubtful = Ev("Houston Police Department", "TX", "drones", "uses", confidence=0.55)
+    land(warehouse, [story("a7", at("2026-03-13"), [doubtful], title="Houston police and drones")])
+    with db.reader(warehouse) as con:
+        flags = con.execute("SELECT article_id, needs_review, evidence_end - evidence_start FROM events "
+                            "WHERE article_id IN ('a5', 'a7') ORDER BY article_id").fetchall()
+    assert flags == [("a5", False, len(Ev("Dallas Police Department", "TX", "license_plate_readers", "acquires",
+                                          "Flock Safety").sentence())),
+                     ("a7", True, len(doubtful.sentence()))]
+    md, html, _ = (p.read_text() for p in _write(warehouse, "2026-W11", tmp_path / "out"))
+    confident = md.split("## New adoptions")[1].split("## ")[0]
+    unconfirmed = md.split("## Unconfirmed adoptions (need review)")[1].split("## ")[0]
+    assert "| Dallas Police Department | TX | license_plate_readers |" in confident
+    assert "Houston" not in confident and "Dallas" not in unconfirmed
+    assert "| Houston Police Department | TX | drones |  | uses | 2026-03-13 |" in unconfirmed
+    html_unconfirmed = html.split("Unconfirmed adoptions (need review)")[1]
+    assert "Houston Police Department" in html_unconfirmed and "Houston" not in html.split("Unconfirmed")[0]

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from extractors.tagger import Tagger, load_tagger
+from extractors.tagging.pipeline import MODEL
 from extractors.tagging.structure import SentenceParser
 from schemas.records import Article, Event
 
@@ -96,10 +97,10 @@ def test_the_governing_verb_decides(tagger: Tagger, sentence: str, action: str) 
 
 
 def test_parse_standing_of_a_negated_cue() -> None:
-    parse = SentenceParser().parse("The department has never used drones and will not renew its contract.")
+    parse = SentenceParser(MODEL).parse("The department has never used drones and will not renew its contract.")
     assert parse is not None
     used = parse.standing(27, 31, lambda s, e: False)
     renew = parse.standing(50, 55, lambda s, e: False)
     assert used is not None and used.negated
     assert renew is not None and renew.negated  # the end cue itself carries the "not"; actions.py knows
-    assert SentenceParser().parse("x" * 5000) is None
+    assert SentenceParser(MODEL).parse("x" * 5000) is None

@@ -19,6 +19,10 @@ from warehouse.db import sql
 
 Row = tuple[Any, ...]
 EVENT_COLUMNS = ["agency", "state", "technology", "vendor", "action", "date", "evidence", "url"]
+ADOPTION_COLUMNS = ["agency", "state", "technology", "vendor", "action", "date", "evidence", "article"]
+UNCONFIRMED_TITLE = "Unconfirmed adoptions (need review)"
+UNCONFIRMED_NOTE = ("First reports whose event the tagger is not confident about (needs_review: a negation, "
+                    "a plan or another agency may have been misread); check the evidence before citing them.")
 VOLUME_FIELDS = ["articles", "outlets", "syndicated_copies", "stories", "stories_with_events", "events"]
 
 
@@ -37,6 +41,8 @@ class Digest:
     trend: dict[str, list[int]] = field(default_factory=dict)
     states: list[Row] = field(default_factory=list)
     events: list[Row] = field(default_factory=list)
+    # New adoptions whose event needs review (confidence below the tagger's threshold), listed apart.
+    unconfirmed: list[Row] = field(default_factory=list)
 
     @property
     def week_end(self) -> date:
@@ -84,9 +90,10 @@ def build_digest(con: duckdb.DuckDBPyConnection, week: str) -> Digest:
     trend: dict[str, list[int]] = {}
     for technology, _, articles in rows("digest_trend"):
         trend.setdefault(technology, []).append(int(articles))
-    return Digest(label, monday, volume, rows("digest_new_adoptions"), rows("digest_bans"), rows("digest_rising"),
-                  rows("digest_vendors"), rows("digest_agencies"), trend, rows("digest_states"),
-                  rows("digest_events"))
+    adoptions = rows("digest_new_adoptions")
+    return Digest(label, monday, volume, [r[1:] for r in adoptions if not r[0]], rows("digest_bans"),
+                  rows("digest_rising"), rows("digest_vendors"), rows("digest_agencies"), trend, rows("digest_states"),
+                  rows("digest_events"), unconfirmed=[r[1:] for r in adoptions if r[0]])
 
 
 def write_digest(con: duckdb.DuckDBPyConnection, week: str | None, out_dir: Path) -> list[Path]:
@@ -130,8 +137,11 @@ def sections(digest: Digest) -> list[tuple[str, list[str]]]:
     volume = [f"{v['articles']} articles from {v['outlets']} outlets ({v['syndicated_copies']} syndicated copies, "
               f"{v['stories']} distinct stories); {v['events']} events in {v['stories_with_events']} stories."]
     return [
-        ("New adoptions", _table(["agency", "state", "technology", "vendor", "action", "date", "evidence", "article"],
-                                 digest.new_adoptions, "No agency adopted a technology for the first time.")),
+        ("New adoptions", _table(ADOPTION_COLUMNS, digest.new_adoptions,
+                                 "No confident row: no agency adopted a technology for the first time, "
+                                 "or every such row needs review.")),
+        (UNCONFIRMED_TITLE, [UNCONFIRMED_NOTE, "", *_table(ADOPTION_COLUMNS, digest.unconfirmed,
+                                                         "No unconfirmed adoption.")]),
         ("Bans and cancellations", _table(["agency", "state", "technology", "vendor", "action", "date", "evidence",
                                            "article"], digest.bans, "No bans, endings or rejections.")),
         ("Rising technologies", _table(["technology", "stories this week", "weekly mean, 12 weeks before"],

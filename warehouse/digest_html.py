@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from warehouse.digest import Digest, Row
+from warehouse.digest import ADOPTION_COLUMNS, UNCONFIRMED_NOTE, UNCONFIRMED_TITLE, Digest, Row
 from warehouse.digest_charts import bar_chart, state_map, trend_chart
 
 STYLE = """
@@ -18,7 +18,7 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 .volume { font-size: 1.1em; }
 """
 
-ADOPTION_HEADER = ["agency", "state", "technology", "vendor", "action", "date", "evidence", "article"]
+ADOPTION_HEADER = ADOPTION_COLUMNS
 
 
 def render_html(digest: Digest) -> str:
@@ -39,8 +39,11 @@ def _sections(digest: Digest) -> list[str]:
     vendors = [(str(r[0]), int(r[1])) for r in digest.vendors]
     return [
         _section("New adoptions", _table(ADOPTION_HEADER, digest.new_adoptions,
-                                         "No agency adopted a technology for the first time.")
+                                         "No confident row: no agency adopted a technology for the first time, "
+                                         "or every such row needs review.")
                  + _figure(state_map(states), "New adoptions per state (tile map).")),
+        _section(UNCONFIRMED_TITLE, f"<p>{escape(UNCONFIRMED_NOTE)}</p>"
+                 + _table(ADOPTION_HEADER, digest.unconfirmed, "No unconfirmed adoption.")),
         _section("Bans and cancellations", _table(ADOPTION_HEADER, digest.bans, "No bans, endings or rejections.")),
         _section("Rising technologies", _table(["technology", "stories this week", "weekly mean, 12 weeks before"],
                                                digest.rising, "No technology rose above its 12-week mean.")

@@ -29,7 +29,8 @@ _EVENT_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("article_id", pa.string()), ("agency_id", pa.string()), ("agency", pa.string()),
     ("agency_state", pa.string()), ("technology", pa.string()), ("vendor_id", pa.string()),
     ("vendor", pa.string()), ("action", pa.string()), ("evidence", pa.string()),
-    ("evidence_start", pa.int32()), ("confidence", pa.float64()), ("published", pa.timestamp("us", tz="UTC")),
+    ("evidence_start", pa.int32()), ("evidence_end", pa.int32()), ("confidence", pa.float64()),
+    ("needs_review", pa.bool_()), ("published", pa.timestamp("us", tz="UTC")),
 ])
 _PROMOTION_SCHEMA = pa.schema([("old", pa.string()), ("new", pa.string())])
 _DEAD_SCHEMA = pa.schema([

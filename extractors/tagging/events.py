@@ -16,6 +16,7 @@ from extractors.tagging.actions import (
     segments,
 )
 from extractors.tagging.agencies import Agency
+from extractors.tagging.confidence import Signals, confidence
 from extractors.tagging.entities import Entities, hit_technologies
 from extractors.tagging.gazetteer import Gazetteer
 from extractors.tagging.references import (
@@ -52,6 +53,7 @@ class EventDraft:
     vendor: str | None
     sentence: Sentence
     confidence: float
+    signals: Signals
 
 
 _CARRY_KINDS = ("police", "sheriff", "legislative", "federal")
@@ -122,6 +124,8 @@ class _SentenceReader:
         verdict = classify(c.cue_text, d.year, d.standing_of(self.idx, c.start))
         if verdict is None or (not self.named_tech and not verdict[1]):
             return  # a clause that names no technology must at least say what happened
+        if not verdict[1] and not _in(d.ents.tech_hits + d.ents.vendor_hits, c.start, c.end):
+            return  # nor may a cue-less clause lean on a technology an earlier clause named (and negated)
         _, sent_end = d.sentence_span(self.idx)
         vendors = _in(d.ents.vendor_hits, c.start, c.end) or \
             _in(d.ents.vendor_hits, max(c.start, self.cue_from), sent_end)
@@ -251,10 +255,21 @@ def _decide(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> Even
     # The vendor comes first from the deciding claim, then from claims saying the same, then the rest.
     ordered = sorted(claims, key=lambda c: (c is not chosen, c.action != chosen.action, c.background))
     vendor = _vendor_for(ctx, key, ordered)
-    conf = 0.45 + 0.2 * chosen.named_agency + 0.15 * chosen.explicit_cue + 0.15 * chosen.named_tech
-    conf -= 0.15 * chosen.background
+    signals = _signals(ctx, key, claims, chosen)
     return EventDraft(ctx.by_key[key[0]], key[1], chosen.action, vendor,
-                      ctx.facts.sentences[chosen.sentence], round(min(conf, 0.95), 2))
+                      ctx.facts.sentences[chosen.sentence], confidence(signals), signals)
+
+
+def _signals(ctx: _DocContext, key: tuple[str, str], claims: list[Claim], chosen: Claim) -> Signals:
+    body = [i for i, s in enumerate(ctx.facts.sentences) if not s.is_title]
+    main = next((a for a in ctx.agencies if a.kind in ("police", "sheriff")), None)
+    agency = ctx.by_key[key[0]]
+    return Signals(
+        named_agency=chosen.named_agency, named_tech=chosen.named_tech, explicit_cue=chosen.explicit_cue,
+        background=chosen.background, lede=chosen.sentence in body[:2],
+        main_agency=agency is main or (agency.kind == "legislative" and chosen.action in ("bans", "rejects")),
+        support=len({c.sentence for c in claims}),
+        agreement=sum(c.action == chosen.action for c in claims) / len(claims), action=chosen.action)
 
 
 def _first_news(claims: Iterable[Claim]) -> Claim | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 import spacy
@@ -11,6 +12,7 @@ from spacy.pipeline import EntityRecognizer
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from extractors.tagging.actions import dateline_end
 from extractors.tagging.agency_scan import scan_agencies
 from extractors.tagging.entities import CUE_REACH, VENDOR_CUE_SENTENCE
 from extractors.tagging.gazetteer import Gazetteer
@@ -26,6 +28,7 @@ CHUNK_CHARS = 100_000
 # matchers: ~1M words/s): statistical NER on megabytes of one page would take minutes and bound nothing.
 NER_CHARS = 200_000
 NER_LABELS = ("ORG", "GPE", "FAC", "PRODUCT")
+_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
 
 
 def build_nlp() -> Language:
@@ -130,7 +133,8 @@ def doc_facts(nlp: Language, matchers: Matchers, texts: Sequence[tuple[str, int]
     with nlp.select_pipes(disable=["ner"]):
         stream = nlp.pipe((p[2] for p in pieces), batch_size=batch_size, n_process=n_process)
         for (i, off, _), doc in zip(pieces, stream, strict=True):
-            _collect(facts[i], doc, off, matchers, is_title=off == 0 and texts[i][1] > 0)
+            _collect(facts[i], doc, off, matchers, is_title=off == 0 and texts[i][1] > 0,
+                     title=texts[i][0][:texts[i][1]].strip())
             if facts[i].on_topic and off < NER_CHARS:
                 cue_sentences.extend((i, off, s) for s in doc.sents if _near_cue(texts[i][0], off, s))
     ner: EntityRecognizer = nlp.get_pipe("ner")
@@ -145,6 +149,21 @@ def doc_facts(nlp: Language, matchers: Matchers, texts: Sequence[tuple[str, int]
     return facts
 
 
+def _lines(start: int, text: str, title: str) -> list[tuple[int, str]]:
+    """A sentence cut where a line break ends a heading: before a dateline line ("LAKELAND, Fla. - ..."),
+    after a line that repeats the title. Page extractors put headings on their own line with no full stop,
+    so the sentencizer glues them onto the lede; other line breaks (wrapped text) do not end a sentence."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for m in _LINE_BREAK.finditer(text):
+        line, rest = text[pos:m.start()].strip(), text[m.end():]
+        if dateline_end(rest) or (title and line == title):
+            out.append((start + pos, text[pos:m.start()]))
+            pos = m.end()
+    out.append((start + pos, text[pos:]))
+    return out
+
+
 def _near_cue(text: str, offset: int, sent: Span) -> bool:
     """Whether a supplier cue is in the sentence or within the CUE_REACH characters `_unknown_vendors` reads
     around an ORG (a cue can end the title or the piece before, and the ORG open the next)."""
@@ -152,12 +171,14 @@ def _near_cue(text: str, offset: int, sent: Span) -> bool:
     return VENDOR_CUE_SENTENCE.search(text, max(0, start - CUE_REACH), min(len(text), end + CUE_REACH)) is not None
 
 
-def _collect(facts: DocFacts, doc: Doc, offset: int, matchers: Matchers, is_title: bool) -> None:
+def _collect(facts: DocFacts, doc: Doc, offset: int, matchers: Matchers, is_title: bool, title: str) -> None:
     for sent in doc.sents:
-        text = sent.text
-        if text.strip():
-            start = sent.start_char + offset + (len(text) - len(text.lstrip()))
-            facts.sentences.append(Sentence(start, start + len(text.strip()), text.strip(), is_title))
+        for start, text in _lines(sent.start_char + offset, sent.text, title):
+            if text.strip():
+                start += len(text) - len(text.lstrip())
+                # A body line that repeats the title (page extractors keep the headline) is the title.
+                facts.sentences.append(Sentence(start, start + len(text.strip()), text.strip(),
+                                                is_title or text.strip() == title))
     facts.hits.extend(matchers.hits(doc, offset))
     for start, end, text in scan_agencies(doc):
         facts.hits.append(Hit("agency", start + offset, end + offset, text, text))

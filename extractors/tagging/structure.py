@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import spacy
 from spacy.language import Language
 
-from extractors.tagging.pipeline import MODEL
-
 # Statistical NER is not needed to read structure; the tagger feeds the lemmatizer's rules.
 PARSE_EXCLUDE = ["ner"]
 # Longer "sentences" (a run-on list, a table flattened to text) are not parsed: the regex reading decides.
@@ -176,8 +174,8 @@ class Parse:
 class SentenceParser:
     """spaCy's parser over sentences, loaded once per process; parses are made in batches."""
 
-    def __init__(self, batch_size: int = 64) -> None:
-        self.nlp: Language = spacy.load(MODEL, exclude=PARSE_EXCLUDE)
+    def __init__(self, model: str, batch_size: int = 64) -> None:
+        self.nlp: Language = spacy.load(model, exclude=PARSE_EXCLUDE)
         self.batch_size = batch_size
 
     def parse_many(self, texts: Iterable[str]) -> dict[str, Parse]:

@@ -1,0 +1,47 @@
+"""An event's confidence: the chance that its (agency, technology) pair and action are right, from what the
+deciding sentence and the article's other claims say. A logistic model over a few signals; the weights are
+fitted by `bench/calibrate.py` on the annotated sets and its reliability table is in bench/results/."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Events below this confidence get needs_review = true (docs/DATA_DICTIONARY.md): over the annotated sets,
+# events at or above it were right (matched, right action) at least 90% of the time.
+REVIEW_BELOW = 0.8
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What an event's decision rests on."""
+
+    named_agency: bool  # the deciding clause names the agency (not "the department")
+    named_tech: bool  # ... and the technology (not carried over from the article)
+    explicit_cue: bool  # a cue phrase decided, not the default "uses"
+    background: bool  # said in a time clause ("after the city bought ...")
+    lede: bool  # the deciding sentence is among the first two of the body
+    main_agency: bool  # the agency is the article's first police or sheriff agency, or a council's ban/rejection
+    support: int  # sentences with a claim about the pair
+    agreement: float  # share of the pair's claims that say the chosen action
+    action: str
+
+
+# Fitted by bench/calibrate.py (2026-11-30) on dev, dev2 and the bundled sample; order as in _features.
+WEIGHTS = (0.0, 0.35, 0.19, 0.1, -0.06, 0.59, 0.3, 0.16, 0.03, -0.04, 0.18, -0.35, 0.11, 0.1)
+FEATURES = ("bias", "named_agency", "named_tech", "explicit_cue", "background", "lede", "main_agency",
+            "log_support", "agreement", "uses", "acquires", "pilots", "proposes", "ends_bans_rejects")
+
+
+def features(s: Signals) -> list[float]:
+    """The model's inputs for one event, in the order of FEATURES."""
+    return [1.0, float(s.named_agency), float(s.named_tech), float(s.explicit_cue), float(s.background),
+            float(s.lede), float(s.main_agency), math.log(max(s.support, 1)), s.agreement,
+            float(s.action == "uses"), float(s.action == "acquires"), float(s.action == "pilots"),
+            float(s.action == "proposes"), float(s.action in ("ends", "bans", "rejects"))]
+
+
+def confidence(s: Signals, weights: tuple[float, ...] = WEIGHTS) -> float:
+    """The calibrated probability that the event is right, rounded to two places."""
+    z = sum(w * x for w, x in zip(weights, features(s), strict=True))
+    return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 2)
