@@ -53,7 +53,7 @@ def test_digest_renders_with_sized_charts_and_a_screenshot(tmp_path: Path) -> No
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom.stdout, re.S)
     assert found, dom.stderr[-2000:]
     report = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
-    assert report["sections"] == 6 and report["tables"] >= 4
+    assert report["sections"] == 7 and report["tables"] >= 4
     assert len(report["sizes"]) == 3
     for chart in report["sizes"]:
         assert chart["w"] > 100 and chart["h"] > 50, chart
