@@ -60,3 +60,20 @@ def test_confidence_rises_with_what_the_decision_rests_on() -> None:
     strong = Signals(named_agency=True, named_tech=True, explicit_cue=True, background=False, lede=True,
                      main_agency=True, support=3, agreement=1.0, action="acquires")
     assert 0.0 < confidence(weak) < REVIEW_BELOW <= confidence(strong) < 1.0
+
+
+def test_unknown_suppliers_and_their_owner_are_vendors(tagger: Tagger) -> None:
+    tagged = tag(tagger, "", "WASHINGTON \u2014 The U.S. Postal Inspection Service has analysts who use software "
+                 "from Zignal Labs to monitor social media. The Fresno Police Department uses Beware, which "
+                 "is sold by Intrado, a subsidiary of West Corporation, to screen addresses.")
+    vendors = {m.canonical_name for m in tagged.mentions if m.label == "vendor"}
+    assert {"Zignal Labs", "Intrado", "West Corporation"} <= vendors
+
+
+def test_biometric_data_in_a_face_recognition_story_is_the_faces(tagger: Tagger) -> None:
+    tagged = tag(tagger, "", "The Houston Police Department uses Clearview AI's facial recognition app; a lawsuit "
+                 "says the company collected biometric data without consent.")
+    techs = {m.technology for m in tagged.mentions if m.label == "technology"}
+    assert "face_recognition" in techs and "biometrics" not in techs
+    tagged = tag(tagger, "", "The Houston Police Department uses mobile fingerprint scanners and biometric data.")
+    assert "biometrics" in {m.technology for m in tagged.mentions if m.label == "technology"}

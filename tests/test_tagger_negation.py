@@ -104,3 +104,33 @@ def test_parse_standing_of_a_negated_cue() -> None:
     assert used is not None and used.negated
     assert renew is not None and renew.negated  # the end cue itself carries the "not"; actions.py knows
     assert SentenceParser(MODEL).parse("x" * 5000) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A council that halts a department's request rejects it; the department proposed it.
+    ("SALT LAKE CITY \u2014 The Salt Lake City Council has halted a Salt Lake City Police Department request to "
+     "buy automated license plate readers.",
+     {("Salt Lake City Council", "rejects"), ("Salt Lake City Police Department", "proposes")}),
+    # Cutting the money for it from a budget is a rejection too.
+    ("YORK, Pa. \u2014 The York City Council approved a public safety budget for the York City Police Department "
+     "after it stripped $240,000 for ShotSpotter gunshot detection.",
+     {("York City Council", "rejects"), ("York City Police Department", "proposes")}),
+    # An intransitive end with a program as its subject.
+    ("AUSTIN, Texas \u2014 The Austin Police Department's license plate reader program, which went live in 2024, "
+     "ended on June 30.", {("Austin Police Department", "ends")}),
+    # A plan in the first clause holds the trial after it.
+    ("MANCHESTER, N.H. \u2014 The Manchester Police Department wants to use ShotSpotter and is counting on a grant "
+     "to pay for a two-year trial.", {("Manchester Police Department", "proposes")}),
+    # "Already installed" describes a state, not a purchase.
+    ("JACKSON, Miss. \u2014 The Jackson Police Department operates a real-time crime center fed by street cameras "
+     "already installed downtown.", {("Jackson Police Department", "uses")}),
+])
+def test_structure_decides_the_news(tagger: Tagger, text: str, expected: set[tuple[str, str]]) -> None:
+    assert {(e.agency, e.action) for e in events(tagger, text)} >= expected
+    assert not {(e.agency, e.action) for e in events(tagger, text)} & {(a, "acquires") for a, _ in expected}
+
+
+def test_the_year_ending_is_no_end(tagger: Tagger) -> None:
+    text = ("PASADENA, Calif. \u2014 The Pasadena Police Department uses ShotSpotter gunshot detection, and the "
+            "first year of the service ended with 40 alerts. The meeting ended at 9 p.m.")
+    assert [e.action for e in events(tagger, text)] == ["uses"]

@@ -30,7 +30,9 @@ _CUES: dict[str, str] = {
     "bans": r"\bban(s|ned|ning)?\b|\boutlaw(s|ed|ing)?\b|\bprohibit|\bforbid|\bmoratorium\b|"
             r"\bbar(s|red|ring)?\b[\w\s,]{0,40}\bfrom\b",
     "rejects": r"\breject|\bvoted? down\b|\bturned down\b|\bturn down\b|\blet\b[\w\s,.$-]{0,80}\bdie\b|"
-               r"\bdie[sd]? for lack of\b|\bvoted? against\b|\bdenied\b|\bkilled\b|\bsaid no\b|\bsays no\b",
+               r"\bdie[sd]? for lack of\b|\bvoted? against\b|\bden(y|ies|ied)\b|\bkilled\b|\bsaid no\b|\bsays no\b|"
+               r"\b(halt|block|stall|shelv|paus|stopp|scuttl|sank|sink)\w*\s+(\S+\s+){0,8}?(request|proposal|bid)\b|"
+               r"\b(cut|strip|remov|eliminat|zero(ed|es)? out|defund)\w*\s+(\S+\s+){0,5}?(money|funding|funds|\$[\d,.]+)",
     "ends": r"\bend(s|ed|ing)? (its|the|their|a|his|her)\b|\bdiscontinu|\bstop(s|ped|ping)? (using|the)\b|\bto stop\b|"
             r"\bwill stop\b|\bterminat|\bcancel|\bpull(ed|s|ing)? the plug\b|\bpull plug\b|\bdecommission|"
             r"\bshelv|\bpulled them\b|\btak(e|en|es|ing) [\w\s-]{0,30}\boff\b|\bscrap|\bphas(e|ed|ing) out\b|"
@@ -52,6 +54,12 @@ _CUES: dict[str, str] = {
             r"\balready\b|\bin use\b|\bemploy|\butiliz|\bowned\b|\bhas had\b|\bwork(s|ed)? with\b",
 }
 _CUE_RE = {action: re.compile(rx, re.I) for action, rx in _CUES.items()}
+# "The program ended on June 30": an intransitive end, an end only when the parse shows a program, contract
+# or the like as its subject (not "the year ended", "the meeting ends").
+_BARE_END = re.compile(r"\b(ended|ends|will end|came to an end|wound down)\b(?!\s+(its|the|their|a|his|her|up)\b)", re.I)
+_ENDING_SUBJECTS = {"program", "programme", "contract", "pilot", "trial", "agreement", "partnership", "subscription",
+                    "use", "deal", "service", "lease", "test", "project", "initiative", "license", "licence",
+                    "arrangement", "relationship", "authorization", "authorisation", "experiment"}
 _MODAL = re.compile(r"\b(can|could|may|might|should)\s+(\w+\s+)?$", re.I)
 _NEGATION = re.compile(r"\b(never|not|n't|no one|nobody|no plans?|no intention)\b", re.I)
 _PROPOSAL_NEAR = re.compile(r"\b(propos|agreement|item|vote|request|plan|purchase)", re.I)
@@ -106,8 +114,13 @@ def fronted_clause_end(sentence: str) -> int:
     return start + (m.end() if m else 0)
 
 
-def _all_cues(text: str) -> Iterator[tuple[str, re.Match[str]]]:
-    """Every cue of every action in a clause, skipping hypothetical ("could suspend") and undone cues."""
+def _all_cues(text: str, bare_ends: bool = False) -> Iterator[tuple[str, re.Match[str]]]:
+    """Every cue of every action in a clause, skipping hypothetical ("could suspend") and undone cues; with
+    bare_ends also intransitive ends, which only a parse can confirm."""
+    if bare_ends:
+        for m in _BARE_END.finditer(text):
+            if not _MODAL.search(text[:m.start()]):
+                yield "ends", m
     for action in PRECEDENCE:
         for m in _CUE_RE[action].finditer(text):
             if _MODAL.search(text[:m.start()]):
@@ -144,11 +157,15 @@ def _classify_parsed(text: str, published_year: int | None, standing: StandingOf
     ends; "now uses the app to ask residents for video" uses)."""
     live: list[tuple[str, int, Standing]] = []
     voided = unknown = False
-    for action, m in _all_cues(text):
+    for action, m in _all_cues(text, bare_ends=True):
         st = standing(m.start(), m.end())
         if st is None:
             unknown = True
             continue
+        if _BARE_END.fullmatch(m.group(0)) and st.subject not in _ENDING_SUBJECTS:
+            continue
+        if action == "acquires" and st.participle:
+            action = "uses"  # "cameras already installed downtown": a state, not a purchase
         if _void(action, m.group(0), st):
             voided = True
             continue
@@ -180,7 +197,7 @@ def _classify_parsed(text: str, published_year: int | None, standing: StandingOf
 def _needs_parse(text: str) -> bool:
     """Whether the parse can change the reading: cues of two actions, or a word that may negate, condition,
     demand or name another actor. Otherwise the cue reading is the same and the parser's time is saved."""
-    if _PARSE_WORDS.search(text):
+    if _PARSE_WORDS.search(text) or _BARE_END.search(text):
         return True
     return len({action for action, _ in _all_cues(text)}) > 1
 

@@ -28,7 +28,7 @@ class Signals:
 
 
 # Fitted by bench/calibrate.py (2026-11-30) on dev, dev2 and the bundled sample; order as in _features.
-WEIGHTS = (0.0, 0.35, 0.19, 0.1, -0.06, 0.59, 0.3, 0.16, 0.03, -0.04, 0.18, -0.35, 0.11, 0.1)
+WEIGHTS = (-0.02, 0.39, 0.23, 0.21, -0.04, 0.55, 0.35, 0.22, -0.05, -0.13, 0.18, -0.33, 0.1, 0.18)
 FEATURES = ("bias", "named_agency", "named_tech", "explicit_cue", "background", "lede", "main_agency",
             "log_support", "agreement", "uses", "acquires", "pilots", "proposes", "ends_bans_rejects")
 

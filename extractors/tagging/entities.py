@@ -17,11 +17,17 @@ _CONTEXT = re.compile(r"\b(police|policing|sheriff|law enforcement|surveillance|
 _NEEDS_CONTEXT = {"drones", "robots", "camera_networks", "video_analytics", "data_analytics", "biometrics",
                   "social_media_monitoring"}
 
+_GENERIC_BIOMETRIC = {"biometric", "biometrics", "biometric data", "biometric information", "biometric identifiers"}
 
 # A company the gazetteer does not know counts as a vendor only when the text presents it as one.
 _VENDOR_CUE_BEFORE = re.compile(r"\b((contract|agreement|deal|partnership|subscription)s? (\w+ ){0,3}with|"
                                 r"partnered with|made by|supplied by|sold by|provided by|built by|"
-                                r"vendor|company|firm)( the)?\s*$", re.I)
+                                r"vendor|company|firm|(software|tools?|platforms?|apps?) (from|called|named))"
+                                r"( the)?\s*$", re.I)
+# The owner of a supplier ("Intrado, a subsidiary of West Corporation") is listed as a vendor too
+# (ANNOTATION_NOTES.md); NER sometimes calls such a company a place.
+_PARENT_CUE_BEFORE = re.compile(r"\b(a|the) (subsidiary|unit|division) of( the)?\s*$|\bowned by( the)?\s*$", re.I)
+_CORPORATE = re.compile(r"\b(Corporation|Corp\.?|Inc\.?|Group|Holdings|Technologies|Labs|Systems|Solutions|LLC)$")
 _VENDOR_CUE_AFTER = re.compile(r"^,? (a|an|the)( [\w-]+){0,3} (reseller|company|firm|startup|vendor|maker|"
                                r"manufacturer|supplier|provider|contractor|integrator|developer)\b", re.I)
 CUE_REACH = 60  # characters before and after an ORG searched for a cue
@@ -30,7 +36,8 @@ CUE_REACH = 60  # characters before and after an ORG searched for a cue
 VENDOR_CUE_SENTENCE = re.compile(r"\b((contract|agreement|deal|partnership|subscription)s? (\w+ ){0,3}with|"
                                  r"partnered with|made by|supplied by|sold by|provided by|built by|vendor|company|"
                                  r"firm|reseller|startup|maker|manufacturer|supplier|provider|contractor|integrator|"
-                                 r"developer)", re.I)
+                                 r"developer|(software|tools?|platforms?|apps?) (from|called|named)|"
+                                 r"(subsidiary|unit|division) of|owned by)", re.I)
 _NOT_VENDOR = re.compile(r"\b(Police|Sheriff|County|City|Council|Department|Office|University|College|"
                          r"Times|News|Post|Journal|Tribune|Union|Foundation|Institute|Coalition|Association|"
                          r"ACLU|Court|Commission|Board|State|Agency|Bureau|Network|Press|Council|Center)\b")
@@ -74,6 +81,10 @@ def find_entities(facts: DocFacts, gaz: Gazetteer) -> Entities:
     named = {h.key for h in raw_vendors if not h.ambiguous}
     vendors = [h for h in raw_vendors if _vendor_ok(h, named, tech_seen, gaz)]
     vendors += _unknown_vendors(facts, vendors)
+    if "face_recognition" in tech_seen | {t for v in vendors for t in ([v.technology] if v.technology else
+                                                                    gaz.vendor_implies.get(v.key, []))}:
+        # "Biometric data" in a face recognition story is the faces (CONTRACT.md: biometrics is "other than faces").
+        techs = [h for h in techs if not (h.key == "biometrics" and h.text.lower() in _GENERIC_BIOMETRIC)]
     implied: list[tuple[int, str]] = [(h.start, h.key) for h in techs]
     for v in vendors:
         for slug in [v.technology] if v.technology else gaz.vendor_implies.get(v.key, []):
@@ -91,15 +102,21 @@ def _unknown_vendors(facts: DocFacts, known: list[Hit]) -> list[Hit]:
     taken = [(h.start, h.end) for h in facts.hits if h.kind in ("vendor", "agency", "federal", "acronym")]
     out: list[Hit] = []
     for h in facts.hits:
-        if h.kind != "org" or _NOT_VENDOR.search(h.text) or not h.text[:1].isupper():
+        if h.kind not in ("org", "gpe") or _NOT_VENDOR.search(h.text) or not h.text[:1].isupper():
             continue
         if any(s < h.end and h.start < e for s, e in taken):
             continue
         before, after = facts.text[max(0, h.start - CUE_REACH):h.start], facts.text[h.end:h.end + CUE_REACH]
-        if _VENDOR_CUE_BEFORE.search(before) or _VENDOR_CUE_AFTER.search(after):
+        parent = is_parent(facts.text, h) and (h.kind == "org" or bool(_CORPORATE.search(h.text)))
+        if h.kind == "org" and (_VENDOR_CUE_BEFORE.search(before) or _VENDOR_CUE_AFTER.search(after)) or parent:
             name = re.sub(r"^(the|The) |,? (Inc|LLC|Corp|Co|Ltd)\.?$", "", h.text).strip()
             out.append(Hit("vendor", h.start, h.end, h.text, name))
     return out
+
+
+def is_parent(text: str, hit: Hit) -> bool:
+    """Whether a vendor hit is named as another company's owner ("a subsidiary of West Corporation")."""
+    return bool(_PARENT_CUE_BEFORE.search(text[max(0, hit.start - CUE_REACH):hit.start]))
 
 
 def hit_technologies(hit: Hit, gaz: Gazetteer) -> list[str]:

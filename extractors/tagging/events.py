@@ -17,7 +17,7 @@ from extractors.tagging.actions import (
 )
 from extractors.tagging.agencies import Agency
 from extractors.tagging.confidence import Signals, confidence
-from extractors.tagging.entities import Entities, hit_technologies
+from extractors.tagging.entities import Entities, hit_technologies, is_parent
 from extractors.tagging.gazetteer import Gazetteer
 from extractors.tagging.references import (
     council_for_place,
@@ -41,6 +41,7 @@ class Claim:
     named_tech: bool
     vendors: list[Hit] = field(default_factory=list)
     background: bool = False  # said in a time clause ("a year after the NYPD returned its Digidog")
+    at: int = 0  # where its clause starts in the text
 
 
 @dataclass
@@ -132,7 +133,7 @@ class _SentenceReader:
         for agency in self.agencies:
             for tech in self.techs:
                 d.claim(agency, tech, Claim(self.idx, verdict[0], verdict[1], self.named_agency,
-                                            self.named_tech, vendors, c.background))
+                                            self.named_tech, vendors, c.background, c.start))
 
     def _update_agencies(self, c: _Clause) -> None:
         """The agencies this clause is about; a clause naming none keeps the previous clause's."""
@@ -177,7 +178,10 @@ class _DocContext:
         book = self.parser
         if book is None:
             return None
-        sent_start = self.facts.sentences[idx].start
+        sentence = self.facts.sentences[idx]
+        # The dateline ("AUSTIN, Texas - ") is left out of the parse: the parser takes it for the subject.
+        cut = dateline_end(sentence.text)
+        sent_start = sentence.start + cut
         shift = clause_start - sent_start
         hits = [(h.start - sent_start, h.end - sent_start) for a in self.agencies for h in a.hits]
 
@@ -186,7 +190,7 @@ class _DocContext:
 
         def standing(start: int, end: int) -> Standing | None:
             if idx not in self.parses:  # parsed only when a clause's reading needs it
-                self.parses[idx] = book.parse(self.facts.sentences[idx].text)
+                self.parses[idx] = book.parse(sentence.text[cut:])
             parse = self.parses[idx]
             return parse.standing(start + shift, end + shift, is_agency) if parse else None
 
@@ -273,14 +277,21 @@ def _signals(ctx: _DocContext, key: tuple[str, str], claims: list[Claim], chosen
 
 
 def _first_news(claims: Iterable[Claim]) -> Claim | None:
-    """The most decisive non-'uses' claim of the first sentence that has one."""
+    """The most decisive non-'uses' claim of the first sentence that has one; a plan in an earlier clause
+    of that sentence holds the trials and purchases after it ("wants to ... and is counting on a grant to
+    pay for a two-year trial")."""
     by_sentence: dict[int, list[Claim]] = {}
     for c in claims:
         if c.action != "uses":
             by_sentence.setdefault(c.sentence, []).append(c)
     if not by_sentence:
         return None
-    return min(by_sentence[min(by_sentence)], key=lambda c: PRECEDENCE.index(c.action))
+    first = by_sentence[min(by_sentence)]
+    best = min(first, key=lambda c: PRECEDENCE.index(c.action))
+    plan = min((c for c in first if c.action == "proposes"), key=lambda c: c.at, default=None)
+    if plan is not None and best.action in ("pilots", "acquires") and plan.at < best.at:
+        return plan
+    return best
 
 
 def _vendor_for(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> str | None:
@@ -288,10 +299,13 @@ def _vendor_for(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> 
     event's sentences; several makers and no choice between them give None."""
     tech = key[1]
     for c in claims:
-        for rank in (_sells_product, _implies, _sells):
+        for rank in (_sells_product, _implies, _sells, _unknown_supplier):
             found = list(dict.fromkeys(v.key for v in c.vendors if rank(ctx.gaz, v, tech)))
             parents = {ctx.gaz.vendor_parent.get(name) for name in found}
             found = [name for name in found if name not in parents]  # "Motorola's Vigilant unit"
+            if rank is _unknown_supplier:
+                found = [v.key for v in c.vendors if rank(ctx.gaz, v, tech) and not is_parent(ctx.facts.text, v)]
+                found = list(dict.fromkeys(found))
             if len(found) > 1 and rank is not _sells_product:
                 return None  # "evaluating cameras from Getac and Axon": no supplier chosen yet
             if found:
@@ -316,6 +330,11 @@ def _sells_product(gaz: Gazetteer, v: Hit, tech: str) -> bool:
 
 def _implies(gaz: Gazetteer, v: Hit, tech: str) -> bool:
     return v.technology is None and tech in gaz.vendor_implies.get(v.key, [])
+
+
+def _unknown_supplier(gaz: Gazetteer, v: Hit, tech: str) -> bool:
+    """A supplier the gazetteer does not know, found from a supplier cue ("software from Zignal Labs")."""
+    return v.technology is None and v.key not in gaz.vendor_techs
 
 
 def _sells(gaz: Gazetteer, v: Hit, tech: str) -> bool:

@@ -19,6 +19,7 @@ _CITY_REF = re.compile(r"\b(the city|city officials|city leaders|city government
                        r"town officials|the village|the county|county officials)\b", re.I)
 _COUNCIL_REF = re.compile(r"\b(the council|the commission|"
                           r"the board|the city council|the town council)\b", re.I)
+_CITY_WORD = re.compile(r"^city of |\s+city$")
 # Funders and recipients of a notice are not the agencies doing the thing.
 _NOT_ACTOR_BEFORE = re.compile(r"\b(grant|grants|funding|money|funds|paid for) (from|by)( the)?\s*$|"
                                r"\bnotified( the)?\s*$|\bon behalf of( the)?\s*$|\bby the\s*$", re.I)
@@ -58,18 +59,26 @@ def _latest(agencies: list[Agency], pos: int, kinds: tuple[str, ...]) -> Agency 
     return min(after, key=lambda t: t[0])[1] if after else None
 
 
+def same_place(a: str, b: str) -> bool:
+    """Whether two agency places are one jurisdiction: "salt lake" (from "Salt Lake City Council") is "salt
+    lake city" (from "Salt Lake City Police Department")."""
+    return a == b or bool(a and b) and _CITY_WORD.sub("", a) == _CITY_WORD.sub("", b)
+
+
 def operator_for_place(agencies: list[Agency], place: str) -> Agency | None:
     """The police or sheriff agency of a jurisdiction."""
     for kind in ("police", "sheriff"):
-        for a in agencies:
-            if a.kind == kind and a.place == place:
-                return a
+        for same in (True, False):  # an exact match before a looser one
+            for a in agencies:
+                if a.kind == kind and (a.place == place if same else same_place(a.place, place)):
+                    return a
     return None
 
 
 def council_for_place(agencies: list[Agency], place: str) -> Agency | None:
     """The council, commission or board of a jurisdiction."""
-    return next((a for a in agencies if a.kind == "legislative" and a.place == place), None)
+    return next((a for a in agencies if a.kind == "legislative" and a.place == place), None) or \
+        next((a for a in agencies if a.kind == "legislative" and same_place(a.place, place)), None)
 
 
 def referenced_agencies(agencies: list[Agency], clause: str, pos: int, home: str) -> list[Agency]:

@@ -61,6 +61,8 @@ class Standing:
     hypothetical: bool = False  # under a modal ("would", "could") or a condition ("if", "unless")
     demanded: bool = False  # the complement of someone else's demand ("residents urged ... to reject")
     other_actor: bool = False  # done by "outside agencies", "other cities"
+    subject: str = ""  # lemma of the subject of the cue's verb ("program" in "the program ended")
+    participle: bool = False  # a verb form modifying a noun ("cameras already installed"): a state
 
 
 class Parse:
@@ -116,6 +118,8 @@ class Parse:
             hypothetical=any(self._hypothetical(j) for j in chain),
             demanded=any(self._demand_of_other(j, is_agency) for j in self.chain(cue)[1:]),
             other_actor=self._other_actor(chain),
+            subject=self._subject(chain),
+            participle=self.tokens[cue].pos == "VERB" and self.tokens[cue].dep in ("acl", "amod"),
         )
 
     def _negates(self, j: int, inside: set[int]) -> bool:
@@ -150,16 +154,27 @@ class Parse:
         span = self._subtree_span(subjects[0])
         return not (is_agency(*span) or s.lemma in _AGENCY_NOUNS or s.lower in _AGENCY_NOUNS)
 
-    def _other_actor(self, chain: list[int]) -> bool:
+    def _subjects(self, chain: list[int]) -> list[int]:
+        """The subject of the nearest verb in the chain; a relative pronoun stands for the noun it modifies
+        ("agencies that would run such forecasts")."""
         verb = next((j for j in chain if self.tokens[j].pos in ("VERB", "AUX")), None)
         if verb is None:
-            return False
+            return []
         subjects = [c for c in self.children(verb) if self.tokens[c].dep in _SUBJECTS]
         if subjects and self.tokens[subjects[0]].lower in ("that", "which", "who") and \
                 self.tokens[verb].dep == "relcl":
-            subjects = [self.tokens[verb].head]  # "agencies that would run such forecasts"
+            subjects = [self.tokens[verb].head]
+        if not subjects and self.tokens[verb].dep == "acl":
+            subjects = [self.tokens[verb].head]  # "the program ..., ended on June 30" read as a modifier
+        return subjects
+
+    def _subject(self, chain: list[int]) -> str:
+        subjects = self._subjects(chain)
+        return self.tokens[subjects[0]].lemma if subjects else ""
+
+    def _other_actor(self, chain: list[int]) -> bool:
         return any(self.tokens[m].lower in _OTHER and self.tokens[m].dep in ("amod", "det", "compound")
-                   for s in subjects for m in self.children(s))
+                   for s in self._subjects(chain) for m in self.children(s))
 
     def _subtree_span(self, i: int) -> tuple[int, int]:
         todo, seen = [i], {i}
