@@ -107,7 +107,7 @@ def run(
     prefect_api.stop_soon()
     finish("run --sample" if sample else "run", started, outcomes, clock)
     settings = load_settings()
-    typer.echo(f"warehouse: {settings.warehouse_path.resolve()}")
+    typer.echo(f"warehouse: {settings.lake.catalog} (data in {settings.lake.data_path})")
     typer.echo(f'try: oversight query "{EXAMPLE_QUERY}"')
 
 
@@ -125,7 +125,7 @@ def _run_sample(force: bool, limit: int | None) -> Outcomes:
     try:
         with serve_sample(settings.sample_port) as base_url:
             urls = sample_feed_urls(base_url)
-            with db.writer(settings.warehouse_path) as con:
+            with db.writer(settings.lake) as con:
                 register_feeds(con, [FeedRow(u, "oversight sample", base_url, "sample") for u in urls])
             log.info("serving the sample on %s (%d feeds)", base_url, len(urls))
             _wait_for_prefect()
@@ -301,9 +301,11 @@ def feeds_export(
 def _register_commands() -> None:
     # Research and operations commands live in their own modules; each adds itself to `app`.
     from flows import cli_ops, cli_research
+    from flows.warehouse_cli import warehouse_app
 
     cli_research.register(app)
     cli_ops.register(app)
+    app.add_typer(warehouse_app, name="warehouse")
 
 
 _register_commands()

@@ -155,15 +155,10 @@ def _totals(rows: list[GroupLag]) -> list[dict[str, Any]]:
 def _warehouse_status(settings: Settings) -> dict[str, Any]:
     from warehouse import db
 
-    path = settings.warehouse_path
-    out: dict[str, Any] = {"path": str(path)}
+    out: dict[str, Any] = {"path": settings.lake.catalog}
     try:
-        with db.reader(path) as con:
+        with db.reader(settings.lake) as con:
             row = con.execute("SELECT count(*), count(replayed_at) FROM dead_letters").fetchone()
-    except db.WarehouseLocked:
-        out["error"] = (f"warehouse {path} is locked by another process (a land worker or `oversight process` "
-                        "holds it for one batch at a time): run `oversight status` again in a moment")
-        return out
     except db.WarehouseError as exc:
         out["error"] = str(exc)
         return out

@@ -17,9 +17,9 @@ DEAD_AFTER_FAILURES = 10
 
 
 def print_feeds(settings: Settings) -> None:
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         rows = con.execute(db.sql("list_feeds")).fetchall()
-    table = Table(title=f"{len(rows)} feed(s) in {settings.warehouse_path}")
+    table = Table(title=f"{len(rows)} feed(s) in {settings.lake.catalog}")
     for column in ("feed", "last outcome", "fails", "entries", "last new entry", "next poll", "health"):
         table.add_column(column)
     for url, title, _cat, active, outcome, _status, fails, seen, _polled, last_new, next_poll, error in rows:
@@ -44,13 +44,13 @@ def add_feed(settings: Settings, url: str, discover: bool) -> list[str]:
         urls = discover_feeds(page.text, page.final_url)
         if not urls:
             raise SystemExit(f"error: {url} links to no RSS, Atom or JSON feed (<link rel=alternate>)")
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         register_feeds(con, [FeedRow(u) for u in urls])
     return urls
 
 
 def export_opml(settings: Settings) -> str:
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         rows = con.execute("SELECT feed_url, title, html_url, category FROM feeds WHERE active ORDER BY feed_url")
         sources = [FeedSource(url=u, title=t or u, html_url=h or "", category=c or "") for u, t, h, c in rows.fetchall()]
     return write_opml(sources)

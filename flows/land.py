@@ -1,11 +1,13 @@
-"""Landing glue: near-duplicate marking and lock-tolerant warehouse writes for a batch."""
+"""Landing glue: near-duplicate marking against a window of recent originals, and the batch's lake writes."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import duckdb
 
 from extractors.dedup import DuplicateIndex
 from flows.outcomes import Outcomes
@@ -17,8 +19,20 @@ from warehouse.search import refresh_search_index
 
 log = logging.getLogger("oversight.land")
 
-# One near-duplicate index per process and warehouse, rebuilt from the warehouse on first use.
-_INDEXES: dict[Path, DuplicateIndex] = {}
+
+@dataclass
+class _WindowIndex:
+    """The originals landed in the last `dedup_window_days`, and the newest landing time read so far."""
+
+    index: DuplicateIndex = field(default_factory=DuplicateIndex)
+    seen_upto: datetime | None = None
+
+
+# One near-duplicate index per process and lake. Its start-up cost follows the window, not the warehouse,
+# and each batch tops it up with what other processes landed since.
+_INDEXES: dict[str, _WindowIndex] = {}
+# Rows committed a little out of landed_at order (a transaction's now() is its start) are read twice, not missed.
+_OVERLAP = timedelta(minutes=5)
 
 
 def original_rank(published: datetime | None, article_id: str) -> str:
@@ -26,14 +40,15 @@ def original_rank(published: datetime | None, article_id: str) -> str:
     return f"{published.astimezone(UTC).isoformat() if published else '9999'}|{article_id}"
 
 
-def _duplicate_index(path: Path) -> DuplicateIndex:
-    if path not in _INDEXES:
-        index = DuplicateIndex()
-        with db.writer(path) as con:
-            for article_id, fp, published in con.execute(db.sql("fingerprints")).fetchall():
-                index.add(article_id, fp, original_rank(published, article_id))
-        _INDEXES[path] = index
-    return _INDEXES[path]
+def _duplicate_index(settings: Settings, con: duckdb.DuckDBPyConnection) -> DuplicateIndex:
+    window = _INDEXES.setdefault(settings.lake.catalog, _WindowIndex())
+    since = (window.seen_upto - _OVERLAP if window.seen_upto is not None
+             else datetime.now(UTC) - timedelta(days=settings.dedup_window_days))
+    for article_id, fp, published, landed_at in con.execute(db.sql("fingerprints"), {"since": since}).fetchall():
+        window.index.add(article_id, fp, original_rank(published, article_id))
+        window.seen_upto = max(window.seen_upto or landed_at, landed_at)
+    window.seen_upto = window.seen_upto or since
+    return window.index
 
 
 def mark_duplicates(index: DuplicateIndex, tagged: Sequence[TaggedArticle]) -> tuple[dict[str, str], dict[str, str]]:
@@ -61,9 +76,13 @@ def land_batch(settings: Settings, tagged: Sequence[TaggedArticle]) -> Outcomes:
     outcomes = Outcomes()
     if not tagged:
         return outcomes
-    duplicates, promoted = mark_duplicates(_duplicate_index(settings.warehouse_path), tagged)
-    with db.writer(settings.warehouse_path) as con:
-        counts = land_tagged(con, tagged, duplicates, promoted)
+    with db.writer(settings.lake) as con:
+        duplicates, promoted = mark_duplicates(_duplicate_index(settings, con), tagged)
+        try:
+            counts = land_tagged(con, tagged, duplicates, promoted)
+        except BaseException:
+            _INDEXES.pop(settings.lake.catalog, None)  # it holds this batch's originals, which did not land
+            raise
     outcomes.add("land", "articles", counts["articles"])
     outcomes.add("land", "duplicates", len(duplicates) + len(promoted))
     outcomes.add("land", "mentions", counts["mentions"])
@@ -74,7 +93,7 @@ def land_batch(settings: Settings, tagged: Sequence[TaggedArticle]) -> Outcomes:
 def land_dead_letter_batch(settings: Settings, letters: Sequence[DeadLetter]) -> Outcomes:
     outcomes = Outcomes()
     if letters:
-        with db.writer(settings.warehouse_path) as con:
+        with db.writer(settings.lake) as con:
             outcomes.add("dead-letters", "landed", land_dead_letters(con, letters))
         for d in letters:
             log.warning("dead letter from %s: %s %s (%s)", d.stage, d.reason, d.source_offset, d.error[:200])
@@ -84,6 +103,5 @@ def land_dead_letter_batch(settings: Settings, letters: Sequence[DeadLetter]) ->
 def refresh_search(settings: Settings) -> Outcomes:
     """Bring the full-text index up to date; done once a landing drain ends, not per batch (~1 s each)."""
     outcomes = Outcomes()
-    with db.writer(settings.warehouse_path) as con:
-        outcomes.add("search", "indexed", refresh_search_index(con))
+    outcomes.add("search", "indexed", refresh_search_index(settings.lake))
     return outcomes

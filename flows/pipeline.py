@@ -144,7 +144,7 @@ def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
 
     settings = load_settings()
     clock = time.monotonic()
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         paths = write_digest(con, week, Path(out))
     iso_week = paths[0].stem.removeprefix("digest-")
     create_markdown_artifact(markdown=paths[0].read_text(encoding="utf-8"), key="weekly-digest",

@@ -33,14 +33,14 @@ log = logging.getLogger("oversight.poll")
 def import_feed_file(settings: Settings, path: Path) -> int:
     """Register every feed of an OPML file in the warehouse; return how many it lists."""
     sources = read_opml(path)
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         return register_feeds(con, [FeedRow(s.url, s.title, s.html_url, s.category) for s in sources])
 
 
 def poll_stage(settings: Settings, bus: Bus, only: Sequence[str] | None = None, force: bool = False) -> Outcomes:
     """Poll due feeds (or just `only`), queue unseen entries on the bus, record feed health."""
     outcomes = Outcomes()
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         due = due_feeds(con, only, force)
     log.info("polling %d feed(s)", len(due))
     fetched = fetch_feeds(settings, [(f.fetch_url, f.etag, f.last_modified) for f in due])
@@ -51,7 +51,7 @@ def poll_stage(settings: Settings, bus: Bus, only: Sequence[str] | None = None, 
     for feed, result in zip(due, fetched, strict=True):
         feed_parsed = parsed[feed.feed_url] = _parse(settings, feed, result, dead, failed)
         entries.extend(feed_parsed.entries if feed_parsed else [])
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         new = unseen_entries(con, entries)
     messages = _encode_entries(new, {f.feed_url: f for f in due}, dead, failed)
     bus.produce(topics.ENTRIES, messages)
@@ -59,7 +59,7 @@ def poll_stage(settings: Settings, bus: Bus, only: Sequence[str] | None = None, 
     new_per_feed = _count_by_feed(new)
     results = [_poll_result(settings, f, r, parsed[f.feed_url], new_per_feed.get(f.feed_url, 0),
                             failed.get(f.feed_url)) for f, r in zip(due, fetched, strict=True)]
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         record_poll(con, results, new)
     for res in results:
         outcomes.add("feeds", res.outcome)

@@ -66,7 +66,7 @@ def replay(settings: Settings, bus: Bus, ids: Sequence[str] = (), reason: str | 
            stage: str | None = None, everything: bool = False, dry_run: bool = False) -> ReplayReport:
     """Produce the chosen letters to their source topics, then mark them replayed in the warehouse."""
     report = ReplayReport()
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         letters = choose(con, ids, reason, stage, everything)
         found = {letter.dead_letter_id for letter in letters}
         report.not_found = [i for i in ids if i not in found]
@@ -83,7 +83,8 @@ def replay(settings: Settings, bus: Bus, ids: Sequence[str] = (), reason: str | 
             bus.produce(topic, [(letter.key, letter.payload.encode("utf-8")) for letter in batch])
             log.info("replayed %d dead letter(s) to %s", len(batch), topic)
         # Marked only after the bus has them: a crash in between replays them again, which is safe.
-        con.execute(_MARK, [[letter.dead_letter_id for letter in report.replayed]])
+        marked = [letter.dead_letter_id for letter in report.replayed]
+        db.transaction(con, lambda: con.execute(_MARK, [marked]), "replay")
     return report
 
 

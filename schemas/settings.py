@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -16,12 +17,27 @@ DEFAULT_USER_AGENT = (
 )
 
 
+@dataclass(frozen=True)
+class LakeLocation:
+    """Where the warehouse lives: its DuckLake catalog, its data files, and the full-text index beside them."""
+
+    catalog: str  # what follows `ducklake:` in ATTACH, e.g. "sqlite:/abs/path/catalog.sqlite"
+    data_path: str  # folder (or object-store prefix) of the Parquet data files, ending in "/"
+    search_path: Path  # the DuckDB file holding the full-text index
+    legacy_path: Path | None = None  # a pre-lake DuckDB warehouse that `oversight warehouse move` brings in
+
+
 class Settings(BaseSettings):
     """Typed configuration; every field maps to OVERSIGHT_<FIELD>."""
 
     model_config = SettingsConfigDict(env_prefix="OVERSIGHT_", extra="ignore")
 
     home: Path = Path(".oversight")
+    # The warehouse is a DuckLake: a catalog (a SQLite file unless set to another DuckLake catalog) and a
+    # folder of Parquet data files. Both are settings so that a shared catalog can replace the file.
+    catalog: str | None = None
+    data_path: str | None = None
+    # A DuckDB file from before the lake (`oversight warehouse move` brings it in).
     warehouse: Path | None = None
     bus: Literal["embedded", "kafka"] = "embedded"
     feeds: Path | None = None
@@ -63,9 +79,29 @@ class Settings(BaseSettings):
     # crashed worker's partitions move after it. Apache Kafka refuses less than 6000 by default.
     kafka_session_timeout_ms: int = Field(6000, ge=1000)
 
+    # Syndicated copies are looked for among the originals landed this many days back: a run's start-up
+    # cost follows recent volume, not the size of the warehouse.
+    dedup_window_days: float = Field(30.0, gt=0)
+
+    @property
+    def lake(self) -> LakeLocation:
+        """OVERSIGHT_CATALOG (default the SQLite file $OVERSIGHT_HOME/catalog.sqlite) and OVERSIGHT_DATA_PATH
+        (default $OVERSIGHT_HOME/lake/)."""
+        catalog = self.catalog or str(self.home / "catalog.sqlite")
+        kind, sep, target = catalog.partition(":")
+        if not sep or len(kind) < 2:  # a bare path (a Windows drive letter is not a catalog kind)
+            kind, target = "sqlite", catalog
+        if kind == "sqlite":
+            target = str(Path(target).expanduser().resolve())
+        data = self.data_path or str(self.home / "lake")
+        if "://" not in data:
+            data = str(Path(data).expanduser().resolve())
+        return LakeLocation(f"{kind}:{target}", data.rstrip("/") + "/", (self.home / "search.duckdb").resolve(),
+                            self.warehouse_path.resolve())
+
     @property
     def warehouse_path(self) -> Path:
-        """The DuckDB file: OVERSIGHT_WAREHOUSE, else $OVERSIGHT_HOME/warehouse.duckdb."""
+        """The pre-lake DuckDB file: OVERSIGHT_WAREHOUSE, else $OVERSIGHT_HOME/warehouse.duckdb."""
         return self.warehouse or self.home / "warehouse.duckdb"
 
     @property

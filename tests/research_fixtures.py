@@ -1,4 +1,4 @@
-"""Real tagged records for the research tests, landed with warehouse.loader.land_tagged into a real DuckDB file."""
+"""Real tagged records for the research tests, landed with warehouse.loader.land_tagged into a real lake."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from schemas.records import Article, Event, Mention, TaggedArticle
+from schemas.settings import LakeLocation, load_settings
 from warehouse import db
 from warehouse.loader import land_tagged
+from warehouse.search import refresh_search_index
 
 FETCHED = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
 
@@ -85,9 +87,14 @@ def copy_of(original: TaggedArticle, article_id: str, outlet: str, published: da
     return original.model_copy(update={"article": art})
 
 
-def land(path: Path, batch: Sequence[TaggedArticle], duplicate_of: Mapping[str, str] | None = None) -> None:
-    """Land a batch into the warehouse file the way the landing stage does."""
-    with db.writer(path) as con:
+def lake_in(home: Path) -> LakeLocation:
+    """The lake (SQLite catalog, data folder, search file) of an OVERSIGHT_HOME folder."""
+    return load_settings(home=home).lake
+
+
+def land(lake: LakeLocation, batch: Sequence[TaggedArticle], duplicate_of: Mapping[str, str] | None = None) -> None:
+    """Land a batch into the lake the way the landing stage does."""
+    with db.writer(lake) as con:
         land_tagged(con, batch, duplicate_of)
 
 
@@ -117,8 +124,10 @@ def research_batch() -> tuple[list[TaggedArticle], dict[str, str]]:
     return batch, {"a1c": "a1"}
 
 
-def research_warehouse(path: Path) -> Path:
-    """A warehouse file with research_batch() landed."""
+def research_warehouse(home: Path) -> LakeLocation:
+    """The lake of OVERSIGHT_HOME `home` with research_batch() landed (and its search index built)."""
     batch, dups = research_batch()
-    land(path, batch, dups)
-    return path
+    lake = lake_in(home)
+    land(lake, batch, dups)
+    refresh_search_index(lake)
+    return lake

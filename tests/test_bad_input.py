@@ -58,7 +58,7 @@ def test_each_bad_page_gets_its_outcome_and_the_run_goes_on(settings: Settings, 
     feed = http_server.add("/feed.xml", _rss(http_server, [*CASES, "/slow.html"]), 200,
                            {"Content-Type": "application/rss+xml"})
     bus = EmbeddedBus(settings.bus_dir)
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         register_feeds(con, [FeedRow(feed)])
     assert poll_stage(settings, bus, [feed], force=True).stage("entries") == {"new": 8}
     outcomes = run_stage(settings, bus, "extract")
@@ -70,7 +70,7 @@ def test_each_bad_page_gets_its_outcome_and_the_run_goes_on(settings: Settings, 
     dead = {d.reason for d in _topic(bus, topics.DEAD_LETTERS) if isinstance(d, DeadLetter)}
     assert dead == {"not_html", "too_large", "http_5xx", "timeout"}  # a 404 is an expected reject, not bad input
     run_stage(settings, bus, "dead-letters")
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         rows = con.execute("SELECT reason, source_topic, stage FROM dead_letters ORDER BY reason").fetchall()
     assert rows == sorted((r, topics.ENTRIES, "extract") for r in dead)
 
@@ -86,12 +86,12 @@ def test_a_malformed_feed_keeps_its_good_entries_and_a_garbage_feed_is_dead_lett
                               {"Content-Type": "application/rss+xml"})
     down = "http://127.0.0.1:9/feed.xml"  # nothing listens on the discard port
     bus = EmbeddedBus(settings.bus_dir)
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         register_feeds(con, [FeedRow(broken), FeedRow(garbage), FeedRow(down)])
     outcomes = poll_stage(settings, bus, None, force=True)
     assert outcomes.stage("entries") == {"new": 3}
     assert outcomes.stage("feeds") == {"bad_feed": 1, "network_error": 1, "ok": 1}
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         health = dict(con.execute("SELECT feed_url, consecutive_failures FROM feeds").fetchall())
         problem = con.execute("SELECT last_error FROM feeds WHERE feed_url = ?", [broken]).fetchone()
     assert health == {broken: 0, garbage: 1, down: 1}

@@ -16,7 +16,7 @@ import pytest
 
 from schemas.settings import load_settings
 from tests.test_pipeline_e2e import ROOT, _free_port, oversight
-from warehouse import db
+from warehouse import db, duckfile
 from warehouse.views import relations
 
 pytestmark = pytest.mark.slow
@@ -32,13 +32,13 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def counts(env: dict[str, str]) -> dict[str, int]:
     """Rows in every table of the warehouse."""
-    with db.reader(load_settings(home=Path(env["OVERSIGHT_HOME"])).warehouse_path) as con:
+    with db.reader(load_settings(home=Path(env["OVERSIGHT_HOME"])).lake) as con:
         tables = [name for name, kind, _ in relations(con) if kind == "table"]
         return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in tables}
 
 
 def _store(env: dict[str, str]) -> Path:
-    return Path(env["OVERSIGHT_HOME"]) / "warehouse.duckdb"
+    return Path(env["OVERSIGHT_HOME"]) / "catalog.sqlite"
 
 
 def _run_and_kill(env: dict[str, str], after_s: float) -> str:
@@ -91,9 +91,9 @@ def test_sigkill_at_random_moments_then_the_next_run_lands_a_clean_runs_counts(
         assert counts(home_env) == expected, where
 
 
-def test_a_warehouse_left_with_an_unreplayable_write_ahead_log_opens_again(tmp_path: Path) -> None:
+def test_a_duckdb_file_left_with_an_unreplayable_write_ahead_log_opens_again(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    # The first two migrations without a checkpoint, then a crash: what a run killed early left on main.
+    # The first two migrations without a checkpoint, then a crash: what a run killed early left in a pre-lake warehouse.
     crash = ("import duckdb, os, sys\n"
              "from warehouse.db import migrations\n"
              "con = duckdb.connect(sys.argv[1])\n"
@@ -104,7 +104,7 @@ def test_a_warehouse_left_with_an_unreplayable_write_ahead_log_opens_again(tmp_p
     subprocess.run([sys.executable, "-c", crash, str(path)], cwd=ROOT, check=True)
     with pytest.raises(duckdb.Error, match="replaying WAL"):
         duckdb.connect(str(path)).close()
-    with db.reader(path) as con:
+    with duckfile.connect(path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM technologies").fetchall() == [(15,)]
         assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'feeds'").fetchall()[0][0]
     duckdb.connect(str(path), read_only=True).close()  # checkpointed: it opens directly again

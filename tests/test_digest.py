@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from schemas.settings import LakeLocation
 from tests.research_fixtures import Ev, at, land, research_warehouse, story
 from warehouse import db
 from warehouse.digest import last_complete_week, parse_week, write_digest
@@ -17,16 +18,16 @@ SECTIONS = ["New adoptions", "Unconfirmed adoptions (need review)", "Bans and ca
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    return research_warehouse(tmp_path / "w.duckdb")
+def warehouse(tmp_path: Path) -> LakeLocation:
+    return research_warehouse(tmp_path / "w")
 
 
-def _write(warehouse: Path, week: str | None, out: Path) -> list[Path]:
+def _write(warehouse: LakeLocation, week: str | None, out: Path) -> list[Path]:
     with db.reader(warehouse) as con:
         return write_digest(con, week, out)
 
 
-def test_digest_files_and_sections(warehouse: Path, tmp_path: Path) -> None:
+def test_digest_files_and_sections(warehouse: LakeLocation, tmp_path: Path) -> None:
     files = _write(warehouse, "2026-W11", tmp_path / "out")
     assert [f.name for f in files] == ["digest-2026-W11.md", "digest-2026-W11.html", "events-2026-W11.csv"]
     md = files[0].read_text()
@@ -42,7 +43,7 @@ def test_digest_files_and_sections(warehouse: Path, tmp_path: Path) -> None:
         assert section.replace("'", "&#x27;") in html
 
 
-def test_events_csv_has_every_event_of_the_week(warehouse: Path, tmp_path: Path) -> None:
+def test_events_csv_has_every_event_of_the_week(warehouse: LakeLocation, tmp_path: Path) -> None:
     files = _write(warehouse, "2026-W10", tmp_path / "out")
     with files[2].open(newline="") as f:
         rows = list(csv.DictReader(f))
@@ -51,20 +52,20 @@ def test_events_csv_has_every_event_of_the_week(warehouse: Path, tmp_path: Path)
     assert rows[0]["url"] == "https://example.com/news/a1" and rows[0]["evidence"].startswith("The Austin")
 
 
-def test_rising_technologies_compare_with_the_twelve_weeks_before(warehouse: Path, tmp_path: Path) -> None:
+def test_rising_technologies_compare_with_the_twelve_weeks_before(warehouse: LakeLocation, tmp_path: Path) -> None:
     md = _write(warehouse, "2026-W10", tmp_path / "out")[0].read_text()
     rising = md.split("## Rising technologies")[1].split("##")[0]
     assert "| drones | 1 | 0.00 |" in rising
 
 
-def test_an_empty_week_says_so(warehouse: Path, tmp_path: Path) -> None:
+def test_an_empty_week_says_so(warehouse: LakeLocation, tmp_path: Path) -> None:
     files = _write(warehouse, "2026-W12", tmp_path / "out")
     assert "Nothing was collected this week" in files[0].read_text()
     assert "Nothing was collected this week" in files[1].read_text()
     assert files[2].read_text() == "agency,state,technology,vendor,action,date,evidence,url\n"
 
 
-def test_rerunning_a_week_writes_identical_files(warehouse: Path, tmp_path: Path) -> None:
+def test_rerunning_a_week_writes_identical_files(warehouse: LakeLocation, tmp_path: Path) -> None:
     first = [p.read_bytes() for p in _write(warehouse, "2026-W11", tmp_path / "one")]
     second = [p.read_bytes() for p in _write(warehouse, "2026-W11", tmp_path / "two")]
     assert first == second

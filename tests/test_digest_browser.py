@@ -43,7 +43,7 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_digest_renders_with_sized_charts_and_a_screenshot(tmp_path: Path) -> None:
-    warehouse = research_warehouse(tmp_path / "w.duckdb")
+    warehouse = research_warehouse(tmp_path / "w")
     with db.reader(warehouse) as con:
         page = write_digest(con, "2026-W11", tmp_path / "digest")[1]
     probe = tmp_path / "probe.html"

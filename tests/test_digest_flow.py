@@ -15,8 +15,8 @@ def test_weekly_digest_flow_publishes_a_markdown_artifact(tmp_path: Path, monkey
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
     from prefect.testing.utilities import prefect_test_harness
 
-    warehouse = research_warehouse(tmp_path / "w.duckdb")
-    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(warehouse))
+    research_warehouse(tmp_path / "w")
+    monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
     from flows.pipeline import weekly_digest
 
     with prefect_test_harness():

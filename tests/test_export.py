@@ -17,8 +17,8 @@ runner = CliRunner()
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_export_writes_every_table_and_view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
-    warehouse = research_warehouse(tmp_path / "w.duckdb")
-    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(warehouse))
+    research_warehouse(tmp_path / "w")
+    monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
     out = tmp_path / "export"
     result = runner.invoke(app, ["export", "--format", fmt, "--out", str(out)])
     assert result.exit_code == 0, result.output

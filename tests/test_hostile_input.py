@@ -40,12 +40,12 @@ def topic(bus: EmbeddedBus, name: str) -> list[object]:
 
 
 def register(settings: Settings, *feeds: str) -> None:
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         register_feeds(con, [FeedRow(f) for f in feeds])
 
 
 def health(settings: Settings) -> dict[str, tuple[str, int]]:
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         rows = con.execute("SELECT feed_url, last_outcome, consecutive_failures FROM feeds").fetchall()
     return {url: (outcome, failures) for url, outcome, failures in rows}
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.kafka_broker import free_port, start_broker
+from warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -75,9 +75,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
 
 def marked_done(home: Path) -> int:
     """Entries recorded as seen plus feeds recorded as polled: what a next poll would skip."""
-    if not (home / "warehouse.duckdb").exists():
+    if not (home / "catalog.sqlite").exists():
         return 0
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = connect(home)
     try:
         row = con.execute("SELECT (SELECT count(*) FROM entries) + "
                           "(SELECT count(*) FROM feeds WHERE last_polled_at IS NOT NULL)").fetchone()
@@ -87,7 +87,7 @@ def marked_done(home: Path) -> int:
 
 
 def rows(home: Path) -> dict[str, list[tuple[object, ...]]]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = connect(home)
     try:
         return {table: sorted(con.execute(sql).fetchall(), key=repr) for table, sql in COMPARED.items()}
     finally:

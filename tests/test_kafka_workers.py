@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.bus import open_bus
 from schemas import topics
 from schemas.settings import Settings
 from tests.kafka_broker import TansuBroker, free_port
+from warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -101,7 +101,7 @@ def sample_articles(kafka_env: dict[str, str]) -> Iterator[int]:
     settings = settings_of(kafka_env)
     with serve_sample(settings.sample_port) as base:
         urls = sample_feed_urls(base)
-        with db.writer(settings.warehouse_path) as con:
+        with db.writer(settings.lake) as con:
             register_feeds(con, [FeedRow(u, "sample", base, "sample") for u in urls])
         bus = open_bus(settings)
         try:
@@ -115,7 +115,7 @@ def sample_articles(kafka_env: dict[str, str]) -> Iterator[int]:
 
 def landed(env: dict[str, str]) -> tuple[int, int, int, int]:
     """(articles, distinct article ids, events, distinct event ids) in the warehouse."""
-    con = duckdb.connect(str(Path(env["OVERSIGHT_HOME"]) / "warehouse.duckdb"), read_only=True)
+    con = connect(env["OVERSIGHT_HOME"])
     try:
         row = con.execute("SELECT (SELECT count(*) FROM articles), (SELECT count(DISTINCT article_id) FROM articles), "
                           "(SELECT count(*) FROM events), (SELECT count(DISTINCT event_id) FROM events)").fetchone()

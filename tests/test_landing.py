@@ -33,7 +33,7 @@ def test_the_earliest_copy_is_the_original_in_any_arrival_order(tmp_path: Path, 
     copies = {"a": _copy("a", 0, "Staff"), "b": _copy("b", 1, "AP"), "c": _copy("c", 2, "Wire")}
     for aid in order:  # one batch each, as separate deliveries
         land_batch(settings, [copies[aid]])
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         rows = dict(con.execute("SELECT article_id, duplicate_of FROM articles").fetchall())
     assert rows == {"a": None, "b": "a", "c": "a"}
 
@@ -41,7 +41,7 @@ def test_the_earliest_copy_is_the_original_in_any_arrival_order(tmp_path: Path, 
 def test_a_dead_letter_failing_again_after_replay_is_waiting_again(tmp_path: Path) -> None:
     letter = DeadLetter(dead_letter_id="d1", stage="tag", source_topic="oversight.articles", reason="bad_message",
                         failed_at=DAY)
-    with db.writer(tmp_path / "w.duckdb") as con:
+    with db.writer(Settings(home=tmp_path).lake) as con:
         land_dead_letters(con, [letter])
         con.execute("UPDATE dead_letters SET replayed_at = ?", [DAY + timedelta(hours=1)])
         land_dead_letters(con, [letter])  # a redelivery of the old failure changes nothing

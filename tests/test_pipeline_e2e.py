@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import psutil
 import pytest
+
+from warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ["feeds", "entries", "articles", "mentions", "events", "agencies", "vendors", "dead_letters"]
@@ -36,7 +37,7 @@ def oversight(env: dict[str, str], *args: str, timeout: float = 300) -> subproce
 
 
 def counts(env: dict[str, str]) -> dict[str, int]:
-    con = duckdb.connect(str(Path(env["OVERSIGHT_HOME"]) / "warehouse.duckdb"), read_only=True)
+    con = connect(env["OVERSIGHT_HOME"])
     try:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
     finally:
@@ -50,7 +51,7 @@ def test_sample_run_lands_articles_and_events_and_a_rerun_adds_nothing(env: dict
     assert summary and "extract ok=" in summary[0]
     assert "warehouse:" in first.stdout and "oversight query" in first.stdout
     after_first = counts(env)
-    con = duckdb.connect(str(Path(env["OVERSIGHT_HOME"]) / "warehouse.duckdb"), read_only=True)
+    con = connect(env["OVERSIGHT_HOME"])
     ok = con.execute("SELECT count(*) FROM articles WHERE status = 'ok'").fetchone()[0]  # type: ignore[index]
     evidence = con.execute("SELECT count(*) FROM events e JOIN articles a USING (article_id) "
                            "WHERE strpos(a.title || chr(10) || chr(10) || a.text, e.evidence) > 0").fetchone()[0]  # type: ignore[index]
@@ -90,7 +91,7 @@ def test_process_killed_mid_batch_then_rerun_lands_every_article_once(env: dict[
         assert not alive, f"processes left running by the killed run: {[p.cmdline()[:4] for p in alive]}"
         rerun = oversight(env, "process")
         assert rerun.returncode == 0, rerun.stderr[-3000:]
-    con = duckdb.connect(str(Path(env["OVERSIGHT_HOME"]) / "warehouse.duckdb"), read_only=True)
+    con = connect(env["OVERSIGHT_HOME"])
     landed, unique = con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone()  # type: ignore[misc]
     repeated = con.execute("SELECT count(*) FROM (SELECT article_id, label, start_char, end_char, canonical_id FROM mentions "
                            "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]  # type: ignore[index]

@@ -1,39 +1,38 @@
-"""`oversight query`, `schema` and `search` on a real warehouse: formats, read-only, clear errors, a locked file."""
+"""`oversight query`, `schema` and `search` on a real lake: formats, clear errors, and a query that can only read."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from schemas.settings import LakeLocation
 from tests.research_fixtures import research_warehouse
+from warehouse import db
 
 runner = CliRunner()
 SQL = "SELECT iso_week, technology, articles FROM weekly_technology_mentions ORDER BY week_start, technology"
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = research_warehouse(tmp_path / "w.duckdb")
-    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(path))
-    return path
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LakeLocation:
+    lake = research_warehouse(tmp_path / "w")
+    monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
+    return lake
 
 
-def test_query_prints_a_table(warehouse: Path) -> None:
+def test_query_prints_a_table(warehouse: LakeLocation) -> None:
     result = runner.invoke(app, ["query", SQL])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].split() == ["iso_week", "technology", "articles"]
     assert "2026-W10  drones" in result.output and "(6 row(s))" in result.output
 
 
-def test_query_formats(warehouse: Path, tmp_path: Path) -> None:
+def test_query_formats(warehouse: LakeLocation, tmp_path: Path) -> None:
     as_csv = runner.invoke(app, ["query", "--format", "csv", SQL])
     assert as_csv.output.splitlines()[:2] == ['"iso_week","technology","articles"', '"2026-W10","drones",1']
     as_json = json.loads(runner.invoke(app, ["query", "--format", "json", SQL]).output)
@@ -45,36 +44,64 @@ def test_query_formats(warehouse: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["query", "--format", "parquet", SQL]).exit_code == 1
 
 
-def test_bad_sql_and_writes_get_clear_errors(warehouse: Path) -> None:
+def test_bad_sql_and_writes_get_clear_errors(warehouse: LakeLocation) -> None:
     bad = runner.invoke(app, ["query", "SELEC 1"])
     assert bad.exit_code == 1 and "bad SQL" in bad.output and "SELEC" in bad.output
     write = runner.invoke(app, ["query", "DELETE FROM events"])
     assert write.exit_code == 1 and "read-only" in write.output
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 8  # copies included
+    with db.reader(warehouse) as con:
+        assert con.execute("SELECT count(*) FROM events").fetchall() == [(8,)]  # copies included
 
 
-def test_a_locked_warehouse_is_named_after_waiting(warehouse: Path) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', "
-         "flush=True); time.sleep(60)", str(warehouse)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        result = runner.invoke(app, ["query", "--wait", "1", "SELECT 1"])
-    finally:
-        holder.kill()
-        holder.wait()
-    assert result.exit_code == 3
-    assert "locked by another process" in result.output and "--wait" in result.output
+def _snapshot_files(home: Path) -> dict[str, bytes]:
+    """Every file under OVERSIGHT_HOME with its bytes (catalog, data files, search index)."""
+    return {str(p.relative_to(home)): p.read_bytes() for p in sorted(home.rglob("*"))
+            if p.is_file() and not p.name.endswith(("-shm", "-wal"))}
+
+
+def test_hostile_queries_are_refused_and_change_nothing(warehouse: LakeLocation, tmp_path: Path) -> None:
+    home = tmp_path / "w"
+    catalog = warehouse.catalog.split(":", 1)[1]
+    data = warehouse.data_path
+    parquet = next(Path(data).rglob("*.parquet"))
+    elsewhere = tmp_path / "elsewhere.csv"
+    before = _snapshot_files(home)
+    hostile = [
+        f"COPY (SELECT 'x') TO '{catalog}' (FORMAT csv)",  # the issue's case: overwrite the warehouse
+        f"COPY (SELECT 'x') TO '{parquet}' (FORMAT parquet)",  # a lake data file, inside the readable folder
+        f"COPY (SELECT 'x') TO '{elsewhere}' (FORMAT csv)",
+        f"ATTACH '{catalog}' AS cat (TYPE sqlite)",
+        f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
+        f"ATTACH 'ducklake:sqlite:{catalog}' AS rw (DATA_PATH '{data}')",
+        "INSTALL httpfs", "LOAD httpfs", f"LOAD '{tmp_path / 'x.duckdb_extension'}'",
+        "SET enable_external_access = true", "RESET lock_configuration", "PRAGMA threads=1",
+        "CALL ducklake_expire_snapshots('lake', older_than => now())",
+        "CALL ducklake_merge_adjacent_files('lake')",
+        "INSERT INTO events SELECT * FROM events", "UPDATE articles SET title = 'x'", "DROP VIEW coverage",
+        "CREATE TABLE x AS SELECT 1", "CREATE TEMP TABLE x AS SELECT 1", "DETACH lake",
+        "SELECT 1; DELETE FROM events", f"EXPORT DATABASE '{tmp_path / 'exported'}'",
+        "SELECT * FROM read_csv('https://example.com/a.csv')", "SELECT * FROM read_text('/etc/hostname')",
+        f"SELECT * FROM read_text('{catalog}')", "SELECT getenv('HOME')",
+        "SELECT * FROM query('COPY (SELECT 1) TO ''" + str(parquet) + "''')",
+        "CHECKPOINT", "VACUUM", "BEGIN", "USE memory",
+    ]
+    for sql_text in hostile:
+        result = runner.invoke(app, ["query", sql_text])
+        assert result.exit_code != 0, (sql_text, result.output)
+        assert "error:" in result.output, (sql_text, result.output)
+    assert _snapshot_files(home) == before
+    assert not elsewhere.exists() and not (tmp_path / "other.duckdb").exists() and not (tmp_path / "exported").exists()
+    ok = runner.invoke(app, ["query", "--format", "csv", "SELECT count(*) AS n FROM events"])
+    assert ok.exit_code == 0 and ok.output.splitlines() == ['"n"', "8"]  # and reading still works
 
 
 def test_missing_warehouse_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "none"))
     result = runner.invoke(app, ["query", "SELECT 1"])
-    assert result.exit_code == 2 and "none.duckdb" in result.output
+    assert result.exit_code == 2 and str(tmp_path / "none" / "catalog.sqlite") in result.output
 
 
-def test_search_command_shows_date_outlet_title_url_and_tags(warehouse: Path) -> None:
+def test_search_command_shows_date_outlet_title_url_and_tags(warehouse: LakeLocation) -> None:
     result = runner.invoke(app, ["search", "face", "recognition", "--since", "2026-03-01"])
     assert result.exit_code == 0, result.output
     assert "2026-03-11  oregonian.example  Portland bans face recognition" in result.output
@@ -82,7 +109,7 @@ def test_search_command_shows_date_outlet_title_url_and_tags(warehouse: Path) ->
     assert runner.invoke(app, ["search", "x", "--since", "March"]).exit_code == 1
 
 
-def test_schema_prints_the_dictionary_and_the_committed_copy_is_current(warehouse: Path, tmp_path: Path) -> None:
+def test_schema_prints_the_dictionary_and_the_committed_copy_is_current(warehouse: LakeLocation, tmp_path: Path) -> None:
     text = runner.invoke(app, ["schema"]).output
     assert "new_adoptions (view): First adoption" in text
     markdown = runner.invoke(app, ["schema", "--markdown"]).output

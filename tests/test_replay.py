@@ -9,7 +9,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.bus import Bus, open_bus
@@ -17,7 +16,7 @@ from flows.stages import run_stage
 from schemas import topics
 from schemas.records import Article, DeadLetter, FeedEntry, encode
 from schemas.settings import Settings
-from warehouse import db
+from warehouse import connect, db
 from warehouse.loader import land_dead_letters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +66,7 @@ def process(env: dict[str, str], bus: Bus) -> None:
 
 
 def query(env: dict[str, str], sql: str) -> list[tuple[object, ...]]:
-    con = duckdb.connect(str(settings(env).warehouse_path), read_only=True)
+    con = connect(env["OVERSIGHT_HOME"])
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -83,7 +82,7 @@ def test_poison_messages_are_dead_lettered_and_a_fixed_one_replays(env: dict[str
     assert [(k, s, r) for k, s, r, _, _ in letters] == [("a2", "tag", "bad_message"), ("a3", "tag", "bad_message")]
     assert "not JSON" in str(letters[0][3]) and "unsupported schema_version 99" in str(letters[1][3])
     fixed_id = str(letters[1][4])
-    with db.writer(settings(env).warehouse_path) as con:  # an operator corrects the payload
+    with db.writer(settings(env).lake) as con:  # an operator corrects the payload
         con.execute("UPDATE dead_letters SET payload = ? WHERE dead_letter_id = ?",
                     [encode(article(3)).decode(), fixed_id])
     result = oversight(env, "replay", "--id", fixed_id)
@@ -102,7 +101,7 @@ def test_replay_chooses_by_filter_and_refuses_letters_from_outside_the_bus(env: 
         DeadLetter(dead_letter_id="d-feed", stage="poll", source_topic="feeds", key=None, reason="bad_feed",
                    payload="<rss"),
     ]
-    with db.writer(settings(env).warehouse_path) as con:
+    with db.writer(settings(env).lake) as con:
         land_dead_letters(con, letters)
     missing = oversight(env, "replay", "--id", "no-such-letter")
     assert missing.returncode == 1 and "not found no-such-letter" in missing.stderr

@@ -1,4 +1,5 @@
-"""Full-text search: the index stays current as articles land, and scores exactly like a fresh fts build."""
+"""Full-text search: the index follows the lake as articles land, scores exactly like a fresh fts build, and a
+refresh never blocks a search."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.research_fixtures import Ev, at, land, story
-from warehouse import db
-from warehouse.search import load_fts, pending_articles, refresh_search_index, search
+from schemas.settings import LakeLocation
+from tests.research_fixtures import Ev, at, lake_in, land, story
+from warehouse import duckfile
+from warehouse.search import load_fts, pending_articles, refresh_search_index, search, searching
 
 WORDS = ["police", "drone", "drones", "flock", "cameras", "camera", "council", "ban", "facial", "recognition",
          "the", "and", "Río", "plate-readers", "sheriff's", "2024", "ALPR"]
@@ -25,9 +27,17 @@ def _scores(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, float]:
     return {aid: round(s, 9) for aid, s in rows if s is not None}
 
 
-def _fresh_scores(src: duckdb.DuckDBPyConnection, query: str) -> dict[str, float]:
-    rows = src.execute("SELECT article_id, title, text FROM articles").to_arrow_table()  # noqa: F841
-    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+def _index(lake: LakeLocation) -> duckdb.DuckDBPyConnection:
+    """The search file on its own, read-only (the extension's macros work on it as on any fts index)."""
+    con = duckfile.connect(lake.search_path, read_only=True)
+    load_fts(con)
+    return con
+
+
+def _fresh_scores(lake: LakeLocation, query: str) -> dict[str, float]:
+    with searching(lake) as src:
+        rows = src.execute("SELECT article_id, title, text FROM lake.articles").to_arrow_table()  # noqa: F841
+    con = duckdb.connect(config=duckfile.CONFIG)
     load_fts(con)
     con.execute("CREATE TABLE articles AS SELECT * FROM rows")
     con.execute("PRAGMA create_fts_index('articles', 'article_id', 'title', 'text')")
@@ -37,21 +47,14 @@ def _fresh_scores(src: duckdb.DuckDBPyConnection, query: str) -> dict[str, float
         con.close()
 
 
-def _relanded(path: Path, ids: list[str]) -> None:
-    # land_articles.sql keeps the first landed_at on an upsert although the column says "(last) written";
-    # until the loader sets it, stamp re-landed rows here so the index sees them as changed.
-    with db.writer(path) as con:
-        con.execute("UPDATE articles SET landed_at = now() WHERE list_contains(?, article_id)", [ids])
-
-
 def test_search_finds_landed_articles_with_their_tags(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
-    land(path, [story("a1", at("2026-03-02"), [Ev("Austin Police Department", "TX", "drones", vendor="Skydio")],
+    lake = lake_in(tmp_path)
+    land(lake, [story("a1", at("2026-03-02"), [Ev("Austin Police Department", "TX", "drones", vendor="Skydio")],
                       title="Austin police buy drones"),
                 story("a2", at("2026-03-03"), [Ev("Dallas Police Department", "TX", "license_plate_readers")],
                       title="Dallas weighs plate readers")])
-    with db.writer(path) as con:
-        assert refresh_search_index(con) == 2
+    assert refresh_search_index(lake) == 2
+    with searching(lake) as con:
         hits = search(con, "drones")
     assert [h.article_id for h in hits] == ["a1"]
     assert hits[0].title == "Austin police buy drones" and hits[0].outlet == "example.com"
@@ -59,24 +62,52 @@ def test_search_finds_landed_articles_with_their_tags(tmp_path: Path) -> None:
 
 
 def test_index_follows_new_and_relanded_articles(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
-    land(path, [story("a1", at("2026-03-02"), [], title="Council debates drones")])
-    with db.writer(path) as con:
-        refresh_search_index(con)
-    land(path, [story("a2", at("2026-03-09"), [], title="Sheriff buys drones"),
+    lake = lake_in(tmp_path)
+    land(lake, [story("a1", at("2026-03-02"), [], title="Council debates drones")])
+    refresh_search_index(lake)
+    land(lake, [story("a2", at("2026-03-09"), [], title="Sheriff buys drones"),
                 story("a1", at("2026-03-02"), [], title="Council bans facial recognition")])
-    _relanded(path, ["a1"])
-    with db.writer(path) as con:
+    with searching(lake) as con:
         assert pending_articles(con) == 2
-        assert refresh_search_index(con) == 2
+    assert refresh_search_index(lake) == 2
+    assert refresh_search_index(lake) == 0
+    with searching(lake) as con:
         assert pending_articles(con) == 0
-        assert refresh_search_index(con) == 0
         assert [h.article_id for h in search(con, "drones")] == ["a2"]
         assert [h.article_id for h in search(con, "facial recognition")] == ["a1"]
         assert [h.article_id for h in search(con, "drones", since=date(2026, 3, 5))] == ["a2"]
-        assert _scores(con, "drones council") == _fresh_scores(con, "drones council")
-        macro = _scores(con, "drones council")
-        assert {h.article_id: round(h.score, 9) for h in search(con, "drones council")} == macro
+        ours = {h.article_id: round(h.score, 9) for h in search(con, "drones council")}
+    with _index(lake) as index:
+        macro = _scores(index, "drones council")
+    assert macro == _fresh_scores(lake, "drones council")
+    assert ours == macro
+
+
+def test_a_search_holding_the_index_open_does_not_stop_a_refresh(tmp_path: Path) -> None:
+    lake = lake_in(tmp_path)
+    land(lake, [story("a1", at("2026-03-02"), [], title="Council debates drones")])
+    refresh_search_index(lake)
+    with searching(lake) as held:  # a search in progress on the current file
+        land(lake, [story("a2", at("2026-03-09"), [], title="Sheriff buys drones")])
+        assert refresh_search_index(lake) == 1  # builds the next version beside it and renames it in
+        assert [h.article_id for h in search(held, "drones")] == ["a1"]  # the open search reads its version
+    with searching(lake) as con:
+        assert sorted(h.article_id for h in search(con, "drones")) == ["a1", "a2"]
+
+
+def test_a_refresh_killed_half_way_leaves_the_index_whole(tmp_path: Path) -> None:
+    lake = lake_in(tmp_path)
+    land(lake, [story("a1", at("2026-03-02"), [], title="Council debates drones")])
+    refresh_search_index(lake)
+    stray = lake.search_path.with_name(lake.search_path.name + ".next")
+    stray.write_bytes(b"half a copy")  # what a SIGKILL during the copy leaves
+    stray.with_name(stray.name + ".wal").write_bytes(b"half a log")
+    land(lake, [story("a2", at("2026-03-09"), [], title="Sheriff buys drones")])
+    with searching(lake) as con:
+        assert [h.article_id for h in search(con, "drones")] == ["a1"]
+    assert refresh_search_index(lake) == 1
+    with searching(lake) as con:
+        assert sorted(h.article_id for h in search(con, "drones")) == ["a1", "a2"]
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -86,13 +117,10 @@ def test_index_follows_new_and_relanded_articles(tmp_path: Path) -> None:
 def test_incremental_index_scores_like_a_fresh_build(
     tmp_path_factory: pytest.TempPathFactory, batches: list[list[tuple[int, list[str]]]], query: list[str]
 ) -> None:
-    path = tmp_path_factory.mktemp("fts") / "w.duckdb"
+    lake = lake_in(tmp_path_factory.mktemp("fts"))
     for batch in batches:  # articles come and come back (same id, new text) across batches
-        land(path, [story(f"a{n}", at("2026-03-02"), [], title=" ".join(words[:3]), text=" ".join(words))
+        land(lake, [story(f"a{n}", at("2026-03-02"), [], title=" ".join(words[:3]), text=" ".join(words))
                     for n, words in {n: w for n, w in batch}.items()])
-        _relanded(path, [f"a{n}" for n, _ in batch])
-        with db.writer(path) as con:
-            refresh_search_index(con)
-    with db.writer(path) as con:
-        load_fts(con)
-        assert _scores(con, " ".join(query)) == _fresh_scores(con, " ".join(query))
+        refresh_search_index(lake)
+    with _index(lake) as index:
+        assert _scores(index, " ".join(query)) == _fresh_scores(lake, " ".join(query))

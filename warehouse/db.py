@@ -1,30 +1,34 @@
-"""Opening the DuckDB warehouse: ordered migrations, lock-aware writer, read-only readers, named SQL."""
+"""The warehouse's connections: writers (migrated, conflicts retried) and readers of the lake, named SQL."""
 
 from __future__ import annotations
 
 import logging
+import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
-from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
 
-from warehouse import duckfile
+from schemas.settings import LakeLocation
+from warehouse import lake
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+COMMIT_ATTEMPTS = 8
 
 
 class WarehouseError(RuntimeError):
-    """The warehouse cannot be opened or queried; the message names the file and what to do."""
+    """The warehouse cannot be opened or queried; the message names the catalog and what to do."""
 
 
 class WarehouseLocked(WarehouseError):
-    """Another process holds the DuckDB file."""
+    """Another process holds a file the warehouse needs (a pre-lake DuckDB file, the search index)."""
 
 
 def sql(name: str) -> str:
@@ -47,75 +51,115 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply pending migrations, each in its own transaction; return the names applied."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
-    )
-    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
-    applied = []
-    for version, name, text in migrations():
-        if version in done:
-            continue
+def is_commit_conflict(exc: BaseException) -> bool:
+    """A commit that lost against another writer of the catalog (retry the whole transaction)."""
+    text = str(exc)
+    return isinstance(exc, duckdb.Error) and (
+        "Failed to commit DuckLake transaction" in text or "database is locked" in text
+        or "Transaction conflict" in text or "write-write conflict" in text.lower())
+
+
+def transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T], what: str = "write") -> T:
+    """Run `work` in one transaction; a commit that conflicts with another writer reruns it from the start."""
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
         con.execute("BEGIN")
         try:
+            result = work()
+            con.execute("COMMIT")
+            return result
+        except BaseException as exc:
+            _rollback(con)
+            if not is_commit_conflict(exc):
+                raise
+            if attempt == COMMIT_ATTEMPTS:
+                raise WarehouseError(f"{what} still conflicted with other writers of the warehouse after "
+                                     f"{attempt} attempts (a transient error: the batch is retried): {exc}") from exc
+            delay = min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random())
+            log.info("%s conflicted with another writer of the warehouse (%s); retry %d in %.2f s",
+                     what, str(exc).splitlines()[-1][:120], attempt, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # a failed COMMIT has already ended the transaction: nothing is left to roll back
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations, each in its own transaction; return the names applied.
+
+    Two processes migrating a new lake at once both try; the loser's commit conflicts, and on its retry the
+    version is already recorded, so it skips it.
+    """
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    applied = []
+    for version, name, text in migrations():
+        def apply(version: int = version, name: str = name, text: str = text) -> bool:
+            done = con.execute("SELECT count(*) FROM schema_migrations WHERE version = ?", [version]).fetchall()
+            if done[0][0]:
+                return False
             con.execute(text)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
-            con.execute("COMMIT")
+            return True
+
+        try:
+            if transaction(con, apply, f"migration {name}"):
+                applied.append(name)
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
             raise WarehouseError(f"migration {name} failed: {exc}") from exc
-        # DDL must not wait in the write-ahead log: DuckDB 1.5.5 cannot replay COMMENT ON after a crash.
-        con.execute("CHECKPOINT")
-        applied.append(name)
     return applied
 
 
-def _is_lock_error(exc: duckdb.Error) -> bool:
-    return "lock" in str(exc).lower()
-
-
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open(location: LakeLocation, read_only: bool, shared: bool = True) -> duckdb.DuckDBPyConnection:
     try:
-        return duckfile.connect(path, read_only=read_only)
-    except duckdb.IOException as exc:
-        if _is_lock_error(exc):
-            raise WarehouseLocked(
-                f"warehouse {path} is locked by another process ({exc}); close the other "
-                "connection (a DuckDB UI or notebook) or wait for the landing stage to finish"
-            ) from exc
-        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+        return lake.connect(location, read_only, shared)
+    except lake.LakeError as exc:
+        raise WarehouseError(str(exc)) from exc
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot attach the warehouse's catalog {location.catalog}: {exc}") from exc
+
+
+_MIGRATED: set[str] = set()
+
+
+def missing_lake(location: LakeLocation) -> WarehouseError:
+    """The error for a lake that does not exist yet, pointing at `warehouse move` when an old warehouse waits."""
+    legacy = location.legacy_path
+    if legacy is not None and legacy.exists():
+        return WarehouseError(f"{legacy} is a warehouse from before the lake, and the lake {location.catalog} "
+                              "does not exist yet: run `oversight warehouse move` once to bring it in")
+    return WarehouseError(f"no warehouse at {location.catalog} yet: run `oversight run` (or --sample) first")
 
 
 @contextmanager
-def writer(path: Path, wait_s: float = 300.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection, migrated; waits with backoff while another process holds the file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    delay, deadline = 0.1, time.monotonic() + wait_s
-    while True:
-        try:
-            con = _connect(path, read_only=False)
-            break
-        except WarehouseLocked:
-            if time.monotonic() + delay > deadline:
-                raise
-            log.warning("warehouse %s is locked; retrying in %.1f s", path, delay)
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+def writer(location: LakeLocation, shared: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the lake, migrated. It waits for no one: conflicts surface at commit."""
+    legacy = location.legacy_path
+    if not lake.exists(location) and legacy is not None and legacy.exists():
+        raise missing_lake(location)
+    con = _open(location, read_only=False, shared=shared)
     try:
-        migrate(con)
+        if location.catalog not in _MIGRATED:  # once per process: a new migration ships with new code
+            migrate(con)
+            _MIGRATED.add(location.catalog)
         yield con
     finally:
         con.close()
 
 
 @contextmanager
-def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection; the warehouse must exist."""
-    if not path.exists():
-        raise WarehouseError(f"no warehouse at {path} yet: run `oversight run` (or --sample) first")
-    con = _connect(path, read_only=True)
+def reader(location: LakeLocation, shared: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the lake with its views and macros; the warehouse must exist.
+
+    `shared=False`: a DuckDB instance of its own, for a caller that attaches or sets instance-wide things.
+    """
+    if not lake.exists(location):
+        raise missing_lake(location)
+    con = _open(location, read_only=True, shared=shared)
     try:
         yield con
     finally:
@@ -123,17 +167,11 @@ def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table], names: list[str]) -> None:
-    """Register Arrow tables under their names and run the named SQL files in one transaction."""
+    """Register Arrow tables under their names and run the named SQL files in one transaction (retried)."""
     for view, table in tables.items():
         con.register(view, table)
-    con.execute("BEGIN")
     try:
-        for name in names:
-            con.execute(sql(name))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        transaction(con, lambda: [con.execute(sql(name)) for name in names], "+".join(names))
     finally:
         for view in tables:
             con.unregister(view)

@@ -11,8 +11,10 @@ from warehouse.db import sql
 from warehouse.views import RESEARCH_VIEWS, relations
 
 INTRO = (
-    "Every table and view of the oversight warehouse, generated from the `COMMENT ON` entries in "
-    "`warehouse/migrations/` by `oversight schema --markdown`. Syndicated copies of a story "
+    "Every table and view of the oversight warehouse, generated from the `COMMENT ON` entries (and, for the "
+    "columns of views and for macros, which the lake cannot comment, the `dictionary` table) in "
+    "`warehouse/migrations/` by `oversight schema --markdown`. The full-text index's book-keeping, "
+    "`search_index_state`, lives in the search file beside the lake. Syndicated copies of a story "
     "(`articles.duplicate_of` set) count once in every view. Weeks are ISO weeks in UTC."
 )
 

@@ -1,7 +1,9 @@
 -- Core tables: feeds, entries, articles, mentions, events, entities, dead letters.
+-- A DuckLake has no primary keys: each table's key (feed_url, article_id, ...) is kept unique by landing,
+-- which MERGEs on it (warehouse/sql/land_*.sql).
 
 CREATE TABLE feeds (
-    feed_url             VARCHAR PRIMARY KEY,
+    feed_url             VARCHAR NOT NULL,
     title                VARCHAR,
     html_url             VARCHAR,
     category             VARCHAR,
@@ -22,7 +24,7 @@ CREATE TABLE feeds (
 );
 
 CREATE TABLE entries (
-    article_id  VARCHAR PRIMARY KEY,
+    article_id  VARCHAR NOT NULL,
     url         VARCHAR NOT NULL,
     feed_url    VARCHAR NOT NULL,
     title       VARCHAR,
@@ -31,7 +33,7 @@ CREATE TABLE entries (
 );
 
 CREATE TABLE articles (
-    article_id     VARCHAR PRIMARY KEY,
+    article_id     VARCHAR NOT NULL,
     url            VARCHAR NOT NULL,
     feed_url       VARCHAR,
     outlet         VARCHAR,
@@ -83,26 +85,26 @@ CREATE TABLE events (
 );
 
 CREATE TABLE agencies (
-    agency_id  VARCHAR PRIMARY KEY,
+    agency_id  VARCHAR NOT NULL,
     name       VARCHAR NOT NULL,
     state      VARCHAR,
     first_seen TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE vendors (
-    vendor_id  VARCHAR PRIMARY KEY,
+    vendor_id  VARCHAR NOT NULL,
     name       VARCHAR NOT NULL,
     first_seen TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE technologies (
-    slug        VARCHAR PRIMARY KEY,
+    slug        VARCHAR NOT NULL,
     name        VARCHAR NOT NULL,
     description VARCHAR NOT NULL
 );
 
 CREATE TABLE dead_letters (
-    dead_letter_id VARCHAR PRIMARY KEY,
+    dead_letter_id VARCHAR NOT NULL,
     stage          VARCHAR NOT NULL,
     source_topic   VARCHAR NOT NULL,
     key            VARCHAR,
@@ -113,9 +115,6 @@ CREATE TABLE dead_letters (
     failed_at      TIMESTAMPTZ NOT NULL,
     replayed_at    TIMESTAMPTZ
 );
-
--- No secondary indexes on mentions/events: DuckDB rewrites an ART index on every checkpoint, which
--- made each landing batch 2.4x slower, while the per-article DELETE is a fast columnar scan without it.
 
 INSERT INTO technologies VALUES
     ('face_recognition', 'Face recognition', 'Face recognition / face matching, incl. Rekognition, Clearview'),

@@ -1,6 +1,9 @@
 -- Add the pending articles to the index exactly as PRAGMA create_fts_index('articles', 'article_id',
 -- 'title', 'text') would (same tokenize macro, stopwords and porter stemmer; fieldid 0 = title, 1 = text),
--- then apply the df changes and recompute the corpus statistics BM25 uses.
+-- then apply the df changes and recompute the corpus statistics BM25 uses. The articles copy the index was
+-- built from follows too, so the extension's own match_bm25 macro stays right.
+DELETE FROM articles WHERE article_id IN (SELECT article_id FROM fts_pending);
+INSERT INTO articles SELECT article_id, title, text FROM fts_pending;
 CREATE OR REPLACE TEMP TABLE fts_new_docs AS
 SELECT (SELECT coalesce(max(docid), -1) FROM fts_main_articles.docs) + row_number() OVER (ORDER BY article_id)
            AS docid,

@@ -1,0 +1,48 @@
+"""`oversight warehouse ...`: move a pre-lake warehouse into the lake, and the one line that attaches the lake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from schemas.settings import load_settings
+
+warehouse_app = typer.Typer(help="Move a pre-lake warehouse into the lake; show how to attach the lake.",
+                            no_args_is_help=True)
+
+
+@warehouse_app.command()
+def move(
+    source: Annotated[Path | None, typer.Option("--from", help="The pre-lake DuckDB file (default: "
+                                                "OVERSIGHT_WAREHOUSE, else $OVERSIGHT_HOME/warehouse.duckdb).")] = None,
+) -> None:
+    """Copy every table of a pre-lake warehouse.duckdb into the (empty) lake, then rename it to *.moved."""
+    from flows.cli_research import fail
+    from warehouse.db import WarehouseError
+    from warehouse.move import move_into_lake
+    from warehouse.search import refresh_search_index
+
+    settings = load_settings()
+    old = source or settings.warehouse_path
+    try:
+        moved = move_into_lake(old, settings.lake)
+    except WarehouseError as exc:
+        fail(str(exc), 2)
+        raise
+    typer.echo(", ".join(f"{table} {rows}" for table, rows in moved.items()))
+    typer.echo(f"moved {old} into {settings.lake.catalog}; the old file is now {old.name}.moved")
+    typer.echo(f"search index: {refresh_search_index(settings.lake)} article(s) indexed")
+
+
+@warehouse_app.command()
+def attach() -> None:
+    """Print the line that attaches the lake read-only from the DuckDB CLI, Python or R."""
+    from warehouse.lake import attach_sql
+
+    line = attach_sql(load_settings().lake, read_only=True) + "; USE lake;"
+    typer.echo(f"DuckDB CLI or any DuckDB:  {line}")
+    typer.echo('Python (oversight installed):  from warehouse import connect; con = connect()')
+    attach_line = attach_sql(load_settings().lake, read_only=True)
+    typer.echo(f'R (duckdb package):  DBI::dbExecute(con, "{attach_line}"); DBI::dbExecute(con, "USE lake")')

@@ -1,0 +1,116 @@
+"""Connecting to the warehouse, a DuckLake: an in-memory DuckDB with the lake attached as `lake`.
+
+The catalog (a SQLite file by default) holds the tables' metadata and every commit as a snapshot; the data sit
+in Parquet files under the data path. Any number of processes attach it at once: writers commit optimistically
+(a conflicting commit fails and is retried by `warehouse.db`), readers see the last committed snapshot and
+never wait for a writer or make one wait. Extensions are loaded from their PyPI wheels by path, never fetched.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from schemas.settings import LakeLocation
+from warehouse import duckfile
+
+ALIAS = "lake"
+_LAKE_EXTENSIONS = (("duckdb_extension_ducklake", "ducklake"), ("duckdb_extension_sqlite_scanner", "sqlite_scanner"))
+
+
+class LakeError(RuntimeError):
+    """The lake cannot be attached; the message names the catalog and what to do."""
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, package: str, name: str) -> None:
+    """LOAD an extension from its duckdb-extension-* wheel; never from the network."""
+    version = con.execute("PRAGMA version").fetchall()[0][0]
+    path = resources.files(package).joinpath("extensions", str(version), f"{name}.duckdb_extension")
+    if not path.is_file():
+        raise LakeError(f"{name} extension for DuckDB {version} not found at {path}: "
+                        f"install {package.replace('_', '-')}=={str(version).lstrip('v')}")
+    con.execute("LOAD " + duckfile.quote_literal(str(path)))
+
+
+def sqlite_catalog(location: LakeLocation) -> Path | None:
+    """The catalog's SQLite file, or None for another kind of catalog."""
+    kind, _, target = location.catalog.partition(":")
+    return Path(target) if kind == "sqlite" else None
+
+
+def exists(location: LakeLocation) -> bool:
+    """Whether the lake's catalog has been created (only knowable without connecting for a SQLite file)."""
+    path = sqlite_catalog(location)
+    return path is None or path.exists()
+
+
+def _prepare_sqlite(path: Path) -> None:
+    # WAL journal: readers of the catalog never block its writer and the writer never blocks them (in the
+    # default rollback journal a reader waited for every commit). The mode is stored in the file itself.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    try:
+        if db.execute("PRAGMA journal_mode").fetchone() != ("wal",):
+            db.execute("PRAGMA journal_mode=WAL")
+    finally:
+        db.close()
+
+
+def attach_sql(location: LakeLocation, read_only: bool) -> str:
+    """The ATTACH statement for this lake (a reader needs no data path: the catalog records it)."""
+    target = duckfile.quote_literal("ducklake:" + location.catalog)
+    if read_only:
+        return f"ATTACH {target} AS {ALIAS} (READ_ONLY)"
+    return f"ATTACH {target} AS {ALIAS} (DATA_PATH {duckfile.quote_literal(location.data_path)})"
+
+
+def connect(location: LakeLocation, read_only: bool, shared: bool = True) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the lake attached as `lake` and made the default database.
+
+    Loading the two extensions costs 0.1-0.4 s per DuckDB instance, so by default a process keeps one
+    in-memory instance per lake and mode and hands out a cursor of it (its own transactions); close the
+    cursor when done. `shared=False` gives an instance of its own (for settings that must not leak).
+    """
+    if not shared:
+        return _instance(location, read_only)
+    key = (os.getpid(), location.catalog, location.data_path, read_only)
+    with _SHARED_LOCK:
+        base = _SHARED.pop(key, None)
+        if base is None:
+            base = _instance(location, read_only)
+        _SHARED[key] = base  # most recently used last
+        while len(_SHARED) > _SHARED_MAX:
+            _SHARED.pop(next(iter(_SHARED))).close()
+        cursor = base.cursor()
+    cursor.execute(f"USE {ALIAS}")
+    return cursor
+
+
+_SHARED: dict[tuple[int, str, str, bool], duckdb.DuckDBPyConnection] = {}
+_SHARED_LOCK = threading.Lock()
+_SHARED_MAX = 4
+
+
+def _instance(location: LakeLocation, read_only: bool) -> duckdb.DuckDBPyConnection:
+    kind = location.catalog.partition(":")[0]
+    if kind != "sqlite":
+        raise LakeError(f"catalog {location.catalog!r}: only a SQLite catalog file is supported so far "
+                        "(set OVERSIGHT_CATALOG to a file path)")
+    path = sqlite_catalog(location)
+    if path is not None and not read_only:
+        _prepare_sqlite(path)
+    con = duckdb.connect(config=duckfile.CONFIG)
+    try:
+        for package, name in _LAKE_EXTENSIONS:
+            load_extension(con, package, name)
+        con.execute(attach_sql(location, read_only))
+        con.execute(f"USE {ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
