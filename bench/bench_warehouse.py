@@ -1,15 +1,22 @@
-"""Warehouse benchmark: a synthetic 5-year warehouse of 1,000,000 events; every view, the digest, landing.
+"""Warehouse benchmark on the lake: a synthetic 5-year warehouse; every view, the digest, landing, a process
+run's fixed cost, many small landings, and a sample run with readers holding the lake.
 
-    .venv/bin/python bench/bench_warehouse.py [--events 1000000] [--out bench/results/warehouse.md]
+    .venv/bin/python bench/bench_warehouse.py [--events 1000000] [--articles 1000000] [--small-landings 1000]
+                                              [--out bench/results/warehouse.md]
 
-Bars (issue 6): every view <= 1 s, a digest <= 10 s, landing >= 20,000 mention rows/s.
+Bars (issues 6 and 16): every view <= 1 s on 1,000,000 events, a digest <= 10 s, landing >= 20,000 mention
+rows/s, a process run's fixed cost at 1,000,000 articles within 2 s of an empty warehouse's, a sample run with
+readers no slower than without them by more than 10%.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,14 +26,15 @@ from pathlib import Path
 
 import duckdb
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from schemas.records import Article, Event, Mention, TaggedArticle  # noqa: E402
-from schemas.settings import Settings  # noqa: E402
+from schemas.settings import LakeLocation, Settings  # noqa: E402
 from warehouse import db  # noqa: E402
 from warehouse.digest import write_digest  # noqa: E402
 from warehouse.loader import land_tagged  # noqa: E402
-from warehouse.search import refresh_search_index, search  # noqa: E402
+from warehouse.search import refresh_search_index, search, searching  # noqa: E402
 from warehouse.views import RESEARCH_VIEWS  # noqa: E402
 
 SYNTHETIC_SQL = Path(__file__).with_name("synthetic_warehouse.sql")
@@ -39,6 +47,27 @@ TYPICAL = {
     "story_mentions": "SELECT technology, count(DISTINCT story_id) FROM story_mentions "
                       "WHERE week_start = DATE '2025-09-29' GROUP BY ALL",
 }
+LANDED_TABLES = ("articles", "mentions", "events", "agencies", "vendors")
+
+# A fresh process lands one article the way `oversight process` does, then refreshes the search index.
+FIXED_COST = """
+import json, sys, time
+from datetime import UTC, datetime
+t0 = time.perf_counter()
+from flows.land import land_batch, refresh_search
+from schemas.records import Article, TaggedArticle
+from schemas.settings import Settings
+settings = Settings(home=sys.argv[1])
+one = TaggedArticle(article=Article(article_id="fixed-" + sys.argv[2], url="https://bench.example/fixed/" + sys.argv[2],
+                    title="One more story", text="The council met on Tuesday. " * 40, outlet="bench.example",
+                    published=datetime.now(UTC), fingerprint="mh1:" + "ab12cd34" * 128))
+t1 = time.perf_counter()
+land_batch(settings, [one])
+t2 = time.perf_counter()
+refresh_search(settings)
+t3 = time.perf_counter()
+print(json.dumps({"imports": t1 - t0, "land": t2 - t1, "search": t3 - t2}))
+"""
 
 
 def timed(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -51,14 +80,14 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> float:
     return statistics.median(times)
 
 
-def build(path: Path, events: int) -> dict[str, int]:
-    """Generate the synthetic warehouse; return its row counts."""
-    articles = events * 6 // 10
-    with db.writer(path) as con:
-        for name, value in (("syn_articles", articles), ("syn_events", events), ("syn_mentions_per_article", 6)):
+def build(lake: LakeLocation, articles: int, events: int) -> dict[str, int]:
+    """Generate the synthetic warehouse in one lake transaction; return its row counts."""
+    with db.writer(lake) as con:
+        settings = (("syn_articles", articles), ("syn_events", events), ("syn_mentions_per_article", 6),
+                    ("syn_end", datetime.now(UTC)))
+        for name, value in settings:
             con.execute(f"SET VARIABLE {name} = ?", [value])  # the name is a constant of this script
-        con.execute(SYNTHETIC_SQL.read_text(encoding="utf-8"))
-        con.execute("CHECKPOINT")
+        db.transaction(con, lambda: con.execute(SYNTHETIC_SQL.read_text(encoding="utf-8")), "synthetic")
         return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0])
                 for t in ("articles", "events", "mentions")}
 
@@ -92,20 +121,63 @@ def tagged_batch(start: int, count: int, mentions: int) -> list[TaggedArticle]:
     return batch
 
 
-def time_landing(path: Path, batch_size: int, batches: int, with_search: bool, start: int) -> tuple[float, float]:
-    """(mention rows/s, mean refresh_search_index seconds per batch) landing into the big warehouse."""
+def time_landing(lake: LakeLocation, batch_size: int, batches: int, start: int) -> float:
+    """Mention rows/s landing into the big lake, a writer per batch as the landing stage opens one."""
     prepared = [tagged_batch(start + b * batch_size, batch_size, 12) for b in range(batches)]
-    spent, refresh = 0.0, 0.0
+    clock = time.perf_counter()
     for batch in prepared:
-        begin = time.perf_counter()
-        with db.writer(path) as con:  # a connection per batch, as the landing stage does
+        with db.writer(lake) as con:
             land_tagged(con, batch)
-            landed = time.perf_counter()
-            if with_search:
-                refresh_search_index(con)
-            refresh += time.perf_counter() - landed
-        spent += time.perf_counter() - begin  # with the connection's close (a checkpoint), as in the stage
-    return batches * batch_size * 12 / spent, refresh / batches
+    return batches * batch_size * 12 / (time.perf_counter() - clock)
+
+
+def fixed_cost(home: Path, tag: str, repeat: int = 3) -> dict[str, float]:
+    """Median seconds of a fresh process landing one article (and refreshing the index) in `home`."""
+    runs = []
+    for n in range(repeat):
+        out = subprocess.run([sys.executable, "-c", FIXED_COST, str(home), f"{tag}{n}"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def data_files(lake: LakeLocation) -> dict[str, int]:
+    """Parquet files per landed table under the data path."""
+    return {t: len(list((Path(lake.data_path) / "main" / t).glob("*.parquet"))) for t in LANDED_TABLES}
+
+
+def small_landings(lake: LakeLocation, count: int) -> float:
+    """Land `count` batches of 5 articles (a quiet scheduled run each); return seconds per landing."""
+    clock = time.perf_counter()
+    for n in range(count):
+        with db.writer(lake) as con:
+            land_tagged(con, tagged_batch(50_000_000 + n * 5, 5, 12))
+    return (time.perf_counter() - clock) / count
+
+
+def sample_runs(tmp: Path, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall seconds of `oversight run --sample` in fresh homes, without and with two readers on the lake."""
+    from tests.test_readers import HOLDER, LONG_QUERY
+
+    plain, read = [], []
+    for n in range(repeat):
+        for with_readers, times in ((False, plain), (True, read)):
+            home = tmp / f"sample-{n}-{with_readers}"
+            env = {**os.environ, "OVERSIGHT_HOME": str(home), "OVERSIGHT_SAMPLE_PORT": str(18765 + n)}
+            with db.writer(Settings(home=home).lake):
+                pass
+            readers = [subprocess.Popen([sys.executable, "-c", code, str(home)], cwd=ROOT, env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                       for code in ((HOLDER, LONG_QUERY) if with_readers else ())]
+            for r in readers:
+                assert r.stdout is not None and r.stdout.readline()
+            clock = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "flows", "run", "--sample"], cwd=ROOT, env=env, check=True,
+                           capture_output=True)
+            times.append(time.perf_counter() - clock)
+            for r in readers:
+                r.communicate("\n", timeout=300)
+    return plain, read
 
 
 def report(lines: list[str], out: Path) -> None:
@@ -117,46 +189,73 @@ def report(lines: list[str], out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--articles", type=int, default=1_000_000)
+    parser.add_argument("--small-landings", type=int, default=1000)
+    parser.add_argument("--sample-runs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results") / "warehouse.md")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="oversight-bench-") as tmp:
-        path = Path(tmp) / "bench.duckdb"
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="oversight-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        lake = Settings(home=tmp / "big").lake
         clock = time.perf_counter()
-        counts = build(path, args.events)
+        counts = build(lake, args.articles, args.events)
         built = time.perf_counter() - clock
-        with db.reader(path) as con:
+        with db.reader(lake) as con:
             views = time_views(con)
-            digest_s = timed(lambda: write_digest(con, DIGEST_WEEK, Path(tmp) / "digest"), repeat=2)
-        with db.writer(path) as con:
-            clock = time.perf_counter()
-            refresh_search_index(con)
-            fts_build = time.perf_counter() - clock
+            digest_s = timed(lambda: write_digest(con, DIGEST_WEEK, tmp / "digest"), repeat=2)
+        clock = time.perf_counter()
+        refresh_search_index(lake)
+        fts_build = time.perf_counter() - clock
+        with searching(lake) as con:
             search_s = timed(lambda: search(con, "drones council", None, 20))
-        landing = {(size, with_search): time_landing(path, size, 4, with_search, start=size * 1000 + 10_000_000 * with_search)
-                   for size, with_search in ((64, False), (Settings().land_batch_size, False), (2000, False),
-                                              (Settings().land_batch_size, True))}
+        landing = {size: time_landing(lake, size, 4, start=size * 1000) for size in (64, 1000, 2000)}
+        empty_home = tmp / "empty"
+        with db.writer(Settings(home=empty_home).lake):
+            pass
+        fixed = {"empty": fixed_cost(empty_home, "e"), "big": fixed_cost(tmp / "big", "b")}
+        files_before = data_files(lake)
+        per_landing = small_landings(lake, args.small_landings)
+        files_after = data_files(lake)
+        with db.reader(lake) as con:
+            views_after = time_views(con)
+        plain, read = sample_runs(tmp, args.sample_runs) if args.sample_runs else ([], [])
     lines = [
-        "# Warehouse benchmark", "",
-        f"`.venv/bin/python bench/bench_warehouse.py` on {platform.node()} ({platform.machine()}, "
-        f"{len(__import__('os').sched_getaffinity(0))} cores, DuckDB {duckdb.__version__}), load average {__import__('os').getloadavg()[0]:.1f} at the start.",
+        "# Warehouse benchmark (DuckLake, SQLite catalog)", "",
+        f"`make bench-warehouse` on {platform.node()} ({platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
+        f"DuckDB {duckdb.__version__}), load average {load:.1f} at the start (other jobs share the machine).",
         f"Synthetic warehouse: {counts['events']:,} events, {counts['articles']:,} articles (10% syndicated copies), "
-        f"{counts['mentions']:,} mentions over 5 years; generated in {built:.1f} s.", "",
-        "| view | rows | all rows to Arrow (s) | typical filtered query (s) | bar 1 s |", "|---|---|---|---|---|",
+        f"{counts['mentions']:,} mentions over 5 years; generated in {built:.1f} s (one lake transaction).", "",
+        "| view | rows | all rows to Arrow (s) | typical filtered query (s) | bar 1 s | "
+        f"after {args.small_landings:,} small landings: all rows (s) / typical (s) |",
+        "|---|---|---|---|---|---|",
     ]
-    for view, n, full, typical in views:
+    for (view, n, full, typical), (_, _, full2, typical2) in zip(views, views_after, strict=True):
         worst = typical if typical is not None else full
         lines.append(f"| {view} | {n:,} | {full:.3f} | {'' if typical is None else f'{typical:.3f}'} | "
-                     f"{'ok' if worst <= 1 else 'MISSED'} |")
+                     f"{'ok' if worst <= 1 else 'MISSED'} | {full2:.3f} / {'' if typical2 is None else f'{typical2:.3f}'} |")
     lines += ["", f"Digest of {DIGEST_WEEK} (3 files): **{digest_s:.2f} s** (bar 10 s).",
-              f"Full-text index: first build over {counts['articles']:,} articles {fts_build:.1f} s; "
-              f"a search {search_s:.3f} s.", "",
-              "| landing | batch | mention rows/s | refresh_search_index per batch (s) |", "|---|---|---|---|"]
-    for (size, with_search), (rate, refresh) in sorted(landing.items()):
-        label = "land_tagged + refresh_search_index" if with_search else "land_tagged"
-        if size == Settings().land_batch_size:
-            label += " (default OVERSIGHT_LAND_BATCH_SIZE)"
-        lines.append(f"| {label} | {size} articles x 12 mentions | {rate:,.0f} | "
-                     f"{f'{refresh:.3f}' if with_search else ''} |")
+              f"Full-text index (its own DuckDB file): first build over {counts['articles']:,} articles "
+              f"{fts_build:.1f} s; a search {search_s:.3f} s.", "",
+              "| landing (`land_tagged`, a writer per batch) | mention rows/s |", "|---|---|"]
+    for size, rate in sorted(landing.items()):
+        default = " (default OVERSIGHT_LAND_BATCH_SIZE)" if size == Settings().land_batch_size else ""
+        lines.append(f"| {size} articles x 12 mentions{default} | {rate:,.0f} |")
+    lines += ["", "A process run's fixed cost: a fresh process lands one article the way `oversight process` does "
+              "(the lake attached, the near-duplicate window loaded, one MERGE transaction), then refreshes the "
+              "search index (median of 3):", "",
+              "| warehouse | imports (s) | land one article (s) | search refresh (s) |", "|---|---|---|---|"]
+    for name, label in (("empty", "empty"), ("big", f"{counts['articles']:,} articles")):
+        f = fixed[name]
+        lines.append(f"| {label} | {f['imports']:.2f} | {f['land']:.2f} | {f['search']:.2f} |")
+    lines += ["", f"{args.small_landings:,} small landings (5 articles x 12 mentions each, a writer per landing): "
+              f"{per_landing:.3f} s per landing. Parquet files per table before -> after: "
+              + ", ".join(f"{t} {files_before[t]} -> {files_after[t]}" for t in LANDED_TABLES) + "."]
+    if plain:
+        lines += ["", f"`oversight run --sample` in a fresh home, without readers: "
+                  f"{', '.join(f'{t:.1f}' for t in plain)} s; with a notebook holding the lake open in a read "
+                  f"transaction and another reader running a long query in a loop: {', '.join(f'{t:.1f}' for t in read)} s "
+                  f"(median {statistics.median(read) / statistics.median(plain) - 1:+.0%})."]
     report(lines, args.out)
 
 

@@ -1,6 +1,7 @@
--- A synthetic warehouse: $articles articles over 5 years (10% syndicated copies), their events and mentions.
--- Deterministic: every value comes from hash() of the row number, never from random().
--- Set first: SET VARIABLE syn_articles, syn_events, syn_mentions_per_article.
+-- A synthetic warehouse: $articles articles over the 5 years up to syn_end (10% syndicated copies), their events
+-- and mentions. Deterministic: every value comes from hash() of the row number, never from random().
+-- Set first: SET VARIABLE syn_articles, syn_events, syn_mentions_per_article, syn_end (the last landing time).
+-- Each original carries a MinHash-shaped fingerprint, so the near-duplicate window has real work to do.
 
 CREATE TEMP TABLE syn_agencies AS
 SELECT i AS n, 'agency:' || i AS agency_id, 'Agency ' || i || ' Police Department' AS name,
@@ -21,10 +22,10 @@ SELECT 'a' || i AS article_id, 'https://news' || (i % 400) || '.example/story/' 
        'The council discussed cameras drones and plate readers with the police chief, story ' || i AS text,
        ['Staff Writer'] AS authors,
        TIMESTAMPTZ '2021-01-04 00:00:00+00' + to_seconds((i * 157680000 // getvariable('syn_articles')) + (hash(i) % 3600)::BIGINT) AS published,
-       'en' AS language, 'trafilatura' AS extractor,
+       'en' AS language, 'trafilatura' AS extractor, 'mh1:' || repeat(md5(i::VARCHAR), 32) AS fingerprint,
        CASE WHEN i > 1000 AND (hash(i, 'd') % 10)::BIGINT = 0 THEN 'a' || (i - 1 - (hash(i, 'o') % 500)::BIGINT) END AS duplicate_of,
        TIMESTAMPTZ '2026-01-01 00:00:00+00' AS fetched_at, 'ok' AS tag_status, 'bench' AS tagger_version,
-       TIMESTAMPTZ '2026-01-01 00:00:00+00' AS landed_at
+       getvariable('syn_end') - to_seconds(157680000 - (i * 157680000 // getvariable('syn_articles'))) AS landed_at
 FROM range(getvariable('syn_articles')) t(i);
 
 INSERT INTO events BY NAME

@@ -72,7 +72,7 @@ def mark_duplicates(index: DuplicateIndex, tagged: Sequence[TaggedArticle]) -> t
 
 
 def land_batch(settings: Settings, tagged: Sequence[TaggedArticle]) -> Outcomes:
-    """Mark syndicated copies, then upsert the batch; a locked warehouse is waited out, not failed."""
+    """Mark syndicated copies, then upsert the batch in one lake transaction (retried if a commit conflicts)."""
     outcomes = Outcomes()
     if not tagged:
         return outcomes

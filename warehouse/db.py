@@ -28,7 +28,7 @@ class WarehouseError(RuntimeError):
 
 
 class WarehouseLocked(WarehouseError):
-    """Another process holds a file the warehouse needs (a pre-lake DuckDB file, the search index)."""
+    """Another process holds a plain DuckDB file the warehouse needs (a pre-lake warehouse being moved)."""
 
 
 def sql(name: str) -> str:
@@ -94,8 +94,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     Two processes migrating a new lake at once both try; the loser's commit conflicts, and on its retry the
     version is already recorded, so it skips it.
     """
-    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    transaction(con, lambda: con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"), "schema_migrations")
     applied = []
     for version, name, text in migrations():
         def apply(version: int = version, name: str = name, text: str = text) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from schemas.settings import LakeLocation
 from warehouse import duckfile
 
 ALIAS = "lake"
+ATTACH_ATTEMPTS = 20
 _LAKE_EXTENSIONS = (("duckdb_extension_ducklake", "ducklake"), ("duckdb_extension_sqlite_scanner", "sqlite_scanner"))
 
 
@@ -69,6 +71,21 @@ def attach_sql(location: LakeLocation, read_only: bool) -> str:
     return f"ATTACH {target} AS {ALIAS} (DATA_PATH {duckfile.quote_literal(location.data_path)})"
 
 
+def _attach(con: duckdb.DuckDBPyConnection, location: LakeLocation, read_only: bool) -> None:
+    # Two processes creating a new lake at once race to initialise its catalog; the loser finds the SQLite
+    # file locked (or half set up) and attaches fine a moment later.
+    for attempt in range(ATTACH_ATTEMPTS):
+        try:
+            con.execute(attach_sql(location, read_only))
+            return
+        except duckdb.Error as exc:
+            if "database is locked" not in str(exc) and "already exists" not in str(exc):
+                raise
+            if attempt == ATTACH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def connect(location: LakeLocation, read_only: bool, shared: bool = True) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the lake attached as `lake` and made the default database.
 
@@ -108,7 +125,7 @@ def _instance(location: LakeLocation, read_only: bool) -> duckdb.DuckDBPyConnect
     try:
         for package, name in _LAKE_EXTENSIONS:
             load_extension(con, package, name)
-        con.execute(attach_sql(location, read_only))
+        _attach(con, location, read_only)
         con.execute(f"USE {ALIAS}")
     except BaseException:
         con.close()

@@ -9,7 +9,7 @@ import duckdb
 
 from schemas.settings import LakeLocation
 from warehouse import duckfile
-from warehouse.db import WarehouseError, transaction, writer
+from warehouse.db import WarehouseError, WarehouseLocked, transaction, writer
 from warehouse.lake import ALIAS
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,10 @@ def move_into_lake(old: Path, location: LakeLocation) -> dict[str, int]:
     """
     if not old.exists():
         raise WarehouseError(f"no pre-lake warehouse at {old} to move")
-    duckfile.connect(old).close()  # recovers the file if a crash left it unopenable
+    try:
+        duckfile.connect(old).close()  # recovers the file if a crash left it unopenable
+    except duckdb.IOException as exc:
+        raise WarehouseLocked(f"cannot open {old} to move it ({exc}): close the program holding it and retry") from exc
     with writer(LakeLocation(location.catalog, location.data_path, location.search_path), shared=False) as con:
         con.execute(f"ATTACH {duckfile.quote_literal(str(old))} AS {SOURCE} (READ_ONLY)")
         try:
