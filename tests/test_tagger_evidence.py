@@ -56,9 +56,11 @@ def test_needs_review_follows_the_threshold(tagger: Tagger) -> None:
 
 def test_confidence_rises_with_what_the_decision_rests_on() -> None:
     weak = Signals(named_agency=False, named_tech=False, explicit_cue=False, background=True, lede=False,
-                   main_agency=False, support=1, agreement=0.5, action="pilots")
+                   main_agency=False, support=1, agreement=0.5, action="pilots", agencies=6, technologies=3,
+                   sentences=30)
     strong = Signals(named_agency=True, named_tech=True, explicit_cue=True, background=False, lede=True,
-                     main_agency=True, support=3, agreement=1.0, action="acquires")
+                     main_agency=True, support=3, agreement=1.0, action="acquires", agencies=1, technologies=1,
+                     sentences=6)
     assert 0.0 < confidence(weak) < REVIEW_BELOW <= confidence(strong) < 1.0
 
 

@@ -134,3 +134,20 @@ def test_the_year_ending_is_no_end(tagger: Tagger) -> None:
     text = ("PASADENA, Calif. \u2014 The Pasadena Police Department uses ShotSpotter gunshot detection, and the "
             "first year of the service ended with 40 alerts. The meeting ended at 9 p.m.")
     assert [e.action for e in events(tagger, text)] == ["uses"]
+
+
+@pytest.mark.parametrize(("sentence", "action"), [
+    ("The Essex Police used their new live facial recognition vans for the first time this week.", "acquires"),
+    ("The Hayward Police Department has also contracted with Knightscope for a security robot.", "acquires"),
+    ("The Sacramento County Sheriff's Office operates nine robots and asked to replace an old one with a new "
+     "model.", "proposes"),
+    ("The Birmingham Police Department agreed to spend about $60,000 on PredPol.", "acquires"),
+])
+def test_more_of_what_the_sentence_says(tagger: Tagger, sentence: str, action: str) -> None:
+    assert [e.action for e in events(tagger, sentence)] == [action]
+
+
+def test_a_number_before_an_agency_is_not_its_name(tagger: Tagger) -> None:
+    found = events(tagger, "EDMONTON, Alberta \u2014 Up to 50 Edmonton Police Service officers began wearing "
+                           "body cameras from Axon on Wednesday.")
+    assert {e.agency for e in found} == {"Edmonton Police Service"}

@@ -42,12 +42,14 @@ _CUES: dict[str, str] = {
     "pilots": r"\bpilot|\btrial\b|\btryout\b|\btry out\b|\btest(s|ed|ing)?\b|\bevaluat|\bfree (year|month)|"
               r"\bdemonstration\b|\bday lease\b|\btrial period\b",
     "proposes": r"\bpropos|\bwants? to\b|(?<!no )\bplans? to\b|\bplanning\b|\bask(s|ed|ing)?\b[\w\s]{0,30}\bfor\b|"
+                r"\bask(s|ed|ing)? (\w+ ){0,4}?to (buy|purchase|replace|add|acquire|expand|approve|fund|use|get)\b|"
                 r"(?<!records )\brequest|\bseek(s|ing)?\b|\bsought\b|\bconsidering\b|\b(will|to) consider\b|\bbudget request\b|\btabled?\b|"
                 r"\bmade the case\b|\bpitch(ed|es|ing)?\b|\bhopes? to\b|\bwould (buy|purchase|add|install|acquire)\b",
-    "acquires": r"\bpurchas|\bbought\b|\bbuy(s|ing)?\b|\bacquir|\bcontract\b|\bagreement\b|\bdeal\b|\bapprov|"
+    "acquires": r"\bpurchas|\bbought\b|\bbuy(s|ing)?\b|\bacquir|\bcontract\b|\bcontract(ed|s|ing) (with|for)\b|\bagreement\b|\bdeal\b|\bapprov|"
                 r"\baccept|\bdonat|\binstall|\bdeploy|\broll(ed|ing|s)? out\b|\brollout\b|"
                 r"\bsign(ed|s|ing)? (up|on)\b|\bpartner|\bjoin(s|ed|ing)?\b|\badds?\b|\badded\b|\badding\b|"
-                r"\blaunch(ed|es|ing)? (a|an|the|its|their) (new )?(program|pilot|system|service|initiative)\b|"
+                r"\blaunch(ed|es|ing)? (a|an|the|its|their) ([\w-]+ ){0,2}?(program|pilot|system|service|initiative|unit|fleet|team|squad)\b|"
+                r"\bspen(d|ds|t|ding) (about |roughly |nearly |more than |over |some )?\$|"
                 r"\border(s|ed)?\b|\baward|\bgo(es)? live\b|\bwent live\b|\bnew\b|\bbuilt\b|\bobtain|"
                 r"\bgrant\b|\bequip|\bswitch(ing)? to\b|\ballow(s|ed|ing)?\b|\bauthoriz|\breplace|\bupgrad|\bupdate|\bprocure|\bgave\b",
     "uses": r"\buse[sd]?\b|\busing\b|\brel(y|ies|ied) on\b|\boperat|\bruns?\b|\brunning\b|\bcontinues\b|"
@@ -187,7 +189,11 @@ def _classify_parsed(text: str, published_year: int | None, standing: StandingOf
     else:
         # Between asking, getting and using, the governing cue decides: the one highest in the parse
         # ("approved the department's request" acquires; "now uses the app to ask residents" uses).
-        best = min(live, key=lambda c: (len(c[2].heads), PRECEDENCE.index(c[0]), c[1]))
+        best = min(live, key=lambda c: (c[2].depth, PRECEDENCE.index(c[0]), c[1]))
+        fresh = next((c for c in live if c[0] == "acquires" and text[c[1]:c[1] + 4].lower() == "new "
+                      and c[2].governor == best[2].token), None)
+        if best[0] == "uses" and fresh is not None:
+            best = fresh  # "used their new vans for the first time": a new system rolled out
     action = best[0]
     if action == "acquires" and published_year and _past(text, published_year, best[1]):
         action = "uses"

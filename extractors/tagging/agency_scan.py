@@ -117,8 +117,10 @@ def _cut(run: list[Token]) -> tuple[int, int] | None:
 
 
 def _strippable(run: list[Token], i: int) -> bool:
-    """A leading word that is not part of the name; "New" stays when a name follows ("New York")."""
+    """A leading word or number that is not part of the name; "New" stays when a name follows ("New York")."""
     tok = run[i]
+    if tok.text.replace(",", "").isdigit():
+        return True  # "Up to 50 Edmonton Police Service officers"
     if tok.lower_ not in LEAD_STRIP:
         return False
     if tok.lower_ == "new" and i + 1 < len(run) and run[i + 1].text not in HEADS:

@@ -25,12 +25,16 @@ class Signals:
     support: int  # sentences with a claim about the pair
     agreement: float  # share of the pair's claims that say the chosen action
     action: str
+    agencies: int = 1  # agencies named in the article: more of them, more room to misattribute
+    technologies: int = 1  # technologies in the article
+    sentences: int = 1  # sentences in the article: long stories mix history, plans and news
 
 
 # Fitted by bench/calibrate.py (2026-11-30) on dev, dev2 and the bundled sample; order as in _features.
-WEIGHTS = (-0.02, 0.39, 0.23, 0.21, -0.04, 0.55, 0.35, 0.22, -0.05, -0.13, 0.18, -0.33, 0.1, 0.18)
+WEIGHTS = (2.39, 0.36, 0.25, 0.2, -0.04, 0.4, 0.26, 0.06, 0.03, -0.16, 0.1, -0.24, 0.2, 0.1, -0.36, -0.13, -0.66)
 FEATURES = ("bias", "named_agency", "named_tech", "explicit_cue", "background", "lede", "main_agency",
-            "log_support", "agreement", "uses", "acquires", "pilots", "proposes", "ends_bans_rejects")
+            "log_support", "agreement", "uses", "acquires", "pilots", "proposes", "ends_bans_rejects",
+            "log_agencies", "log_technologies", "log_sentences")
 
 
 def features(s: Signals) -> list[float]:
@@ -38,7 +42,8 @@ def features(s: Signals) -> list[float]:
     return [1.0, float(s.named_agency), float(s.named_tech), float(s.explicit_cue), float(s.background),
             float(s.lede), float(s.main_agency), math.log(max(s.support, 1)), s.agreement,
             float(s.action == "uses"), float(s.action == "acquires"), float(s.action == "pilots"),
-            float(s.action == "proposes"), float(s.action in ("ends", "bans", "rejects"))]
+            float(s.action == "proposes"), float(s.action in ("ends", "bans", "rejects")),
+            math.log(max(s.agencies, 1)), math.log(max(s.technologies, 1)), math.log(max(s.sentences, 1))]
 
 
 def confidence(s: Signals, weights: tuple[float, ...] = WEIGHTS) -> float:

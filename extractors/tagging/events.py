@@ -273,7 +273,8 @@ def _signals(ctx: _DocContext, key: tuple[str, str], claims: list[Claim], chosen
         background=chosen.background, lede=chosen.sentence in body[:2],
         main_agency=agency is main or (agency.kind == "legislative" and chosen.action in ("bans", "rejects")),
         support=len({c.sentence for c in claims}),
-        agreement=sum(c.action == chosen.action for c in claims) / len(claims), action=chosen.action)
+        agreement=sum(c.action == chosen.action for c in claims) / len(claims), action=chosen.action,
+        agencies=len(ctx.agencies), technologies=len(ctx.ents.technologies), sentences=len(body))
 
 
 def _first_news(claims: Iterable[Claim]) -> Claim | None:

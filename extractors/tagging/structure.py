@@ -57,12 +57,14 @@ class Standing:
 
     token: int  # the cue's highest token
     heads: tuple[int, ...]  # the tokens above it, up to the root
+    depth: int  # how far below the main verbs: edges to the root, coordinated verbs ("and asked") at par
     negated: bool = False
     hypothetical: bool = False  # under a modal ("would", "could") or a condition ("if", "unless")
     demanded: bool = False  # the complement of someone else's demand ("residents urged ... to reject")
     other_actor: bool = False  # done by "outside agencies", "other cities"
     subject: str = ""  # lemma of the subject of the cue's verb ("program" in "the program ended")
     participle: bool = False  # a verb form modifying a noun ("cameras already installed"): a state
+    governor: int = -1  # the nearest verb above the cue ("used" for "new" in "used their new vans")
 
 
 class Parse:
@@ -113,6 +115,7 @@ class Parse:
         return Standing(
             token=cue,
             heads=tuple(self.chain(cue)[1:]),
+            depth=sum(self.tokens[j].dep != "conj" for j in self.chain(cue)[:-1]),
             negated=any(self._negates(j, inside) for j in chain) or
             any(self.tokens[j].lemma in _REFUSALS for j in chain if j not in inside),
             hypothetical=any(self._hypothetical(j) for j in chain),
@@ -120,6 +123,7 @@ class Parse:
             other_actor=self._other_actor(chain),
             subject=self._subject(chain),
             participle=self.tokens[cue].pos == "VERB" and self.tokens[cue].dep in ("acl", "amod"),
+            governor=next((j for j in self.chain(cue)[1:] if self.tokens[j].pos in ("VERB", "AUX")), -1),
         )
 
     def _negates(self, j: int, inside: set[int]) -> bool:
