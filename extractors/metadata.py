@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import urljoin
 
+import lxml.html
 import py3langid
+from lxml.etree import LxmlError, ParserError
+
+from extractors.urls import same_site
 
 # Bylines that name a role, an outlet or a profile rather than a person.
 _JUNK_AUTHOR = re.compile(
@@ -16,12 +21,12 @@ _JUNK_AUTHOR = re.compile(
     re.I,
 )
 _BY = re.compile(r"^\s*(by|from|written by)\s+", re.I)
-_BYLINE_SPLIT = re.compile(r"\s*[;|,]\s*")
-_NAMES_SPLIT = re.compile(r"\s+(?:and|&)\s+", re.I)
+# (?<!\s): tried only where a run of spaces starts, so a long run costs its length, not its square.
+_BYLINE_SPLIT = re.compile(r"(?<!\s)\s*[;|,]\s*")
+_NAMES_SPLIT = re.compile(r"(?<!\s)\s+(?:and|&)\s+", re.I)
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?=[/._-]|$)")
-_CANONICAL_TAG = re.compile(r"<link\b[^>]*\brel\s*=\s*[\"']?canonical\b[^>]*>", re.I)
-_OG_URL_TAG = re.compile(r"<meta\b[^>]*\bproperty\s*=\s*[\"']?og:url\b[^>]*>", re.I)
-_HREF = re.compile(r"\b(?:href|content)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
+# Parses the str re-encoded as UTF-8, whatever an <?xml encoding=...?> declaration in it says.
+UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 MAX_AUTHOR_WORDS = 5
 
 
@@ -84,17 +89,36 @@ def choose_published(page: datetime | None, feed: datetime | None, url: str) -> 
 
 
 def canonical_link(html: str, page_url: str) -> str | None:
-    """The page's <link rel="canonical"> (else og:url), made absolute; None when absent."""
-    head = html[:200_000]
-    for pattern in (_CANONICAL_TAG, _OG_URL_TAG):
-        tag = pattern.search(head)
-        href = _HREF.search(tag.group(0)) if tag else None
-        if href:
-            value = str(next(group for group in href.groups() if group is not None)).strip()
-            absolute = urljoin(page_url, value)
-            if absolute.startswith(("http://", "https://")):
+    """The page's <link rel="canonical"> (else og:url), made absolute; None when absent or on another site.
+
+    A page may name its own article's URL, never another site's: a canonical outside the registrable
+    domain of the URL the page was fetched from is ignored, so no page can claim another outlet's article.
+    The head is read with lxml (linear time; a regex over unclosed tags is not)."""
+    tree = _head(html)
+    if tree is None:
+        return None
+    canonical = [link.get("href") for link in tree.iter("link")
+                 if "canonical" in str(link.get("rel") or "").lower().split()]
+    og = [meta.get("content") for meta in tree.iter("meta")
+          if str(meta.get("property") or "").strip().lower() == "og:url"]
+    for value in (next((v for v in canonical if v), None), next((v for v in og if v), None)):
+        if value:
+            absolute = urljoin(page_url, str(value).strip())
+            if absolute.startswith(("http://", "https://")) and same_site(absolute, page_url):
                 return absolute
     return None
+
+
+def _head(html: str) -> Any:
+    """The parsed <head> part of a page (at most its first 200,000 characters), or None."""
+    end = html.find("</head", 0, 200_000)
+    head = html[:end if end >= 0 else 200_000]
+    if not head.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(head.encode("utf-8", "replace"), parser=UTF8_PARSER)
+    except (ParserError, LxmlError, ValueError):
+        return None
 
 
 def detect_language(title: str, text: str) -> str | None:

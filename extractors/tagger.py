@@ -93,34 +93,22 @@ class Tagger:
         # The events are read twice: first to note the sentences whose reading needs the parse, then with
         # those sentences parsed in one batch.
         wanted = ParseBook()
-        for _, article, fact, parts in read:
-            if parts is not None:
-                self._events(article, fact, parts, wanted)
+        for _, _article, fact, parts in read:
+            extract_events(fact, self.gaz, *parts, wanted)
         book = ParseBook(self.parser.parse_many(wanted.wanted))
         for i, article, fact, parts in read:
             out[i] = self._tag_one(article, fact, parts, book)
         return out
 
-    def _read(self, article: Article, facts: DocFacts) -> _Parts | None:
-        """Agencies, technologies/vendors, home place and year of one article, or None when that failed."""
-        try:
-            return self.prepare(article, facts)
-        except Exception:  # one odd article must not sink the batch; it is labelled and logged
-            log.exception("tagging failed for %s (article %s)", article.url, article.article_id)
-            return None
+    def _read(self, article: Article, facts: DocFacts) -> _Parts:
+        # An exception here or in extract_events is a tagger bug: it propagates, and the caller (flows.stages)
+        # isolates the article as a dead letter that `oversight replay` can retry once the bug is fixed (a
+        # `tag_error` row never could be).
+        return self.prepare(article, facts)
 
-    def _events(self, article: Article, facts: DocFacts, parts: _Parts, book: ParseBook) -> list[EventDraft] | None:
-        try:
-            return extract_events(facts, self.gaz, *parts, book)
-        except Exception:  # as in _read
-            log.exception("tagging failed for %s (article %s)", article.url, article.article_id)
-            return None
-
-    def _tag_one(self, article: Article, facts: DocFacts, parts: _Parts | None,
+    def _tag_one(self, article: Article, facts: DocFacts, parts: _Parts,
                  book: ParseBook) -> tuple[TaggedArticle, list[EventDraft]]:
-        events = self._events(article, facts, parts, book) if parts is not None else None
-        if parts is None or events is None:
-            return TaggedArticle(article=article, tag_status="tag_error", tagger_version=self.version), []
+        events = extract_events(facts, self.gaz, *parts, book)
         agencies, ents = parts[0], parts[1]
         mentions = _mentions(facts, agencies, ents, self.gaz)
         return TaggedArticle(article=article, tag_status="ok" if facts.on_topic else "off_topic", mentions=mentions,

@@ -6,7 +6,10 @@ import base64
 import binascii
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+import tldextract
 
 # Written here rather than taken from courlan/w3lib: we need AMP handling, a sorted
 # query and a guaranteed fixed point (canonical_url(canonical_url(u)) == canonical_url(u)),
@@ -53,6 +56,29 @@ def canonical_url(url: str) -> str:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     return urlunsplit((scheme, netloc, _canonical_path(parts.path), _canonical_query(parts.query), ""))
+
+
+def registrable_domain(url: str) -> str:
+    """The site a URL belongs to: its registrable domain under the Public Suffix List, private suffixes
+    included (`bbc.co.uk`, `alice.github.io`); an IP address or a bare host name is its own site.
+
+    tldextract's bundled snapshot of the list is used (no download: `suffix_list_urls=()`)."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return ""
+    return _suffixes()(host).top_domain_under_public_suffix or host
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether two URLs are on the same registrable domain (an empty host matches nothing)."""
+    site = registrable_domain(url)
+    return bool(site) and site == registrable_domain(other)
+
+
+@lru_cache(maxsize=1)
+def _suffixes() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
 def article_id(url: str) -> str:

@@ -6,20 +6,28 @@ import atexit
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+log = logging.getLogger("oversight.cpu")
 
 _POOL: ProcessPoolExecutor | None = None
+_WARM_TAGGER = False
 _LOCK = threading.Lock()
 # Below this many items a pool round trip (pickling, a worker's first model load) costs more than it saves.
 MIN_PARALLEL_ITEMS = 4
 CHUNKS_PER_WORKER = 4
+# Allowance for starting and warming a (replacement) worker before it takes a chunk (~1-3 s measured).
+POOL_START_S = 15.0
 OWNER_CHECK_S = 1.0
 # Imported once in the fork server, so each worker starts with them instead of importing them itself.
 PRELOAD = ["flows.extract", "extractors.tagger"]
@@ -30,14 +38,15 @@ def pool(workers: int, warm_tagger: bool = False) -> ProcessPoolExecutor:
 
     `warm_tagger` (for the pipeline, which tags what it extracts) loads the tagger in each new worker too.
     """
-    global _POOL
+    global _POOL, _WARM_TAGGER
     with _LOCK:
+        _WARM_TAGGER = _WARM_TAGGER or warm_tagger  # a replacement pool is as warm as the one it replaces
         if _POOL is None:
             # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
             _POOL = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                        initargs=(os.getpid(), warm_tagger))
+                                        initargs=(os.getpid(), _WARM_TAGGER))
             atexit.register(_POOL.shutdown, cancel_futures=True)
         return _POOL
 
@@ -89,28 +98,112 @@ def start_in_background(workers: int) -> None:
                          name="cpu-pool-start", daemon=True).start()
 
 
-class Pending(Generic[R]):
-    """Results of chunks submitted to the pool (or of an in-process call made on demand), in input order."""
+class ItemTimeout(Exception):
+    """One item (a page, an article) ran past its time budget (OVERSIGHT_ITEM_TIME_BUDGET)."""
 
-    def __init__(self, futures: list[Future[list[R]]] | None = None,
-                 compute: Callable[[], list[R]] | None = None) -> None:
-        self._futures, self._compute = futures or [], compute
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise ItemTimeout inside the block once `seconds` have passed.
+
+    SIGALRM, so only on the main thread (a pool worker's, or a one-process run's); Python code and regular
+    expressions are interrupted, C code that never checks for signals is not: for that the parent's
+    deadline on the chunk (`Pending.result`) replaces the stuck worker. Elsewhere the block runs unbounded.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise ItemTimeout(f"over its time budget of {seconds:g} s (OVERSIGHT_ITEM_TIME_BUDGET)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# What the parent makes of an item whose worker died or never answered: (item, "timeout" | "worker_died", why).
+OnFail = Callable[[T, str, str], R]
+
+
+class Pending(Generic[T, R]):
+    """Results of chunks submitted to the pool (or of an in-process call made on demand), in input order.
+
+    A chunk whose worker died, or that is not back within its budget (the worker is stuck), is retried once
+    on a fresh pool, then item by item; an item that still fails becomes `on_fail(item, reason, message)`.
+    """
+
+    def __init__(self, fn: Callable[[list[T]], list[R]], chunks: list[list[T]], workers: int,
+                 budget: float = 0.0, on_fail: OnFail[T, R] | None = None, in_process: bool = False) -> None:
+        self._fn, self._workers, self._budget, self._on_fail = fn, workers, budget, on_fail
+        self._chunks = chunks
+        self._submitted = [] if in_process else [_submit(fn, chunk, workers) for chunk in chunks]
 
     def result(self) -> list[R]:
-        if self._compute is not None:
-            return self._compute()
-        return [r for future in self._futures for r in future.result()]
+        if not self._submitted:
+            return [r for chunk in self._chunks for r in self._fn(chunk)]
+        return [r for chunk, sub in zip(self._chunks, self._submitted, strict=True)
+                for r in self._collect(chunk, sub, retried=False)]
+
+    def _collect(self, chunk: list[T], submitted: tuple[ProcessPoolExecutor, Future[list[R]]],
+                 retried: bool) -> list[R]:
+        executor, future = submitted
+        # Every item gets its budget, plus one for the chunks the workers finish first, plus a (new) worker's start.
+        deadline = self._budget * (len(chunk) + self._workers) + POOL_START_S if self._budget > 0 else None
+        try:
+            return future.result(timeout=deadline)
+        except CancelledError:  # queued on a pool replaced for another chunk's sake: not this chunk's fault
+            return self._collect(chunk, _submit(self._fn, chunk, self._workers), retried)
+        except (BrokenProcessPool, FutureTimeout) as exc:
+            reason = "timeout" if isinstance(exc, FutureTimeout) else "worker_died"
+            why = (f"no answer from the CPU worker within {deadline:g} s; it was replaced"
+                   if reason == "timeout" else f"the CPU worker died ({exc or 'killed'}); it was replaced")
+            log.error("a chunk of %d item(s) failed: %s", len(chunk), why)
+            _replace(executor)
+        if not retried:
+            return self._collect(chunk, _submit(self._fn, chunk, self._workers), retried=True)
+        if len(chunk) > 1:
+            singles = [([item], _submit(self._fn, [item], self._workers)) for item in chunk]
+            return [r for one, sub in singles for r in self._collect(one, sub, retried=True)]
+        if self._on_fail is None:
+            raise RuntimeError(why)
+        return [self._on_fail(chunk[0], reason, why)]
 
 
-def submit_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> Pending[R]:
-    """Queue `fn` over chunks of `items` on the pool and return at once, so the caller can work meanwhile."""
+def _submit(fn: Callable[[list[T]], list[R]], chunk: list[T],
+            workers: int) -> tuple[ProcessPoolExecutor, Future[list[R]]]:
+    executor = pool(workers)
+    return executor, executor.submit(fn, chunk)
+
+
+def _replace(executor: ProcessPoolExecutor) -> None:
+    """Kill a broken or stuck pool's workers; the next `pool()` starts fresh ones."""
+    global _POOL
+    with _LOCK:
+        if _POOL is executor:
+            _POOL = None
+    # ProcessPoolExecutor cannot stop one stuck call; its processes are the only handle on it.
+    for process in list((executor._processes or {}).values()):
+        if process.is_alive():
+            process.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def submit_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], workers: int, budget: float = 0.0,
+                  on_fail: OnFail[T, R] | None = None) -> Pending[T, R]:
+    """Queue `fn` over chunks of `items` on the pool and return at once, so the caller can work meanwhile.
+
+    `budget` is the seconds one item may take in a worker before its chunk counts as stuck (0: unbounded).
+    """
     if workers <= 1 or len(items) < MIN_PARALLEL_ITEMS:
-        batch = list(items)
-        return Pending(compute=lambda: fn(batch))
+        return Pending(fn, [list(items)], workers, budget, on_fail, in_process=True)
     # Several chunks per worker: page and article costs vary a lot, and equal halves leave a core idle.
     size = max(MIN_PARALLEL_ITEMS // 2, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
-    executor = pool(workers)
-    return Pending([executor.submit(fn, list(items[i:i + size])) for i in range(0, len(items), size)])
+    return Pending(fn, [list(items[i:i + size]) for i in range(0, len(items), size)], workers, budget, on_fail)
 
 
 def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:

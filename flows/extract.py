@@ -13,7 +13,7 @@ from extractors.article import ExtractedPage, extract_page
 from extractors.dedup import fingerprint
 from extractors.fetch import FetchResult, fetch_pages
 from extractors.urls import article_id, canonical_url
-from flows.cpu import Pending, map_chunks, submit_chunks
+from flows.cpu import ItemTimeout, Pending, map_chunks, submit_chunks, time_budget
 from flows.outcomes import Outcomes
 from flows.stages import entry_dead_letter
 from schemas.records import Article, DeadLetter, FeedEntry
@@ -21,7 +21,7 @@ from schemas.settings import Settings
 
 log = logging.getLogger("oversight.extract")
 # Extraction outcomes that are the page's fault (a dead letter, replayable once the extractor is fixed).
-PAGE_FAILURES = frozenset({"extract_error", "timeout"})
+PAGE_FAILURES = frozenset({"extract_error", "timeout", "worker_died", "too_large"})
 
 @dataclass(frozen=True)
 class FetchedBatch:
@@ -29,7 +29,7 @@ class FetchedBatch:
 
     results: list[FetchResult]
     todo: list[int]
-    pages: Pending[tuple[ExtractedPage, str | None]]
+    pages: Pending[tuple[str, str, datetime | None], tuple[ExtractedPage, str | None]]
 
 
 def fetch_entries(settings: Settings, entries: Sequence[FeedEntry]) -> FetchedBatch:
@@ -37,8 +37,10 @@ def fetch_entries(settings: Settings, entries: Sequence[FeedEntry]) -> FetchedBa
     results = fetch_pages(settings, [e.url for e in entries]) if entries else []
     todo = [i for i, r in enumerate(results) if r.outcome == "ok"]
     args = [(results[i].text or "", results[i].final_url, entries[i].published) for i in todo]
-    return FetchedBatch(results, todo, submit_chunks(partial(_extract_and_fingerprint, settings.extractor), args,
-                                                     settings.cpu_workers))
+    budget = settings.item_time_budget
+    return FetchedBatch(results, todo, submit_chunks(
+        partial(_extract_and_fingerprint, settings.extractor, budget), args, settings.cpu_workers, budget,
+        partial(_lost_page, settings.extractor)))
 
 
 def build_articles(
@@ -84,21 +86,32 @@ def _extract_chunk(extractor: str, args: list[tuple[str, str, datetime | None]])
 
 
 def _extract_and_fingerprint(
-    extractor: str, args: list[tuple[str, str, datetime | None]]
+    extractor: str, budget: float, args: list[tuple[str, str, datetime | None]]
 ) -> list[tuple[ExtractedPage, str | None]]:
     """In a pool worker: extract pages and fingerprint their text (MinHash, ~2 ms a page) for near-duplicates.
 
-    A page whose extraction raises is that page's `extract_error`, never its chunk's."""
+    A page whose extraction raises is that page's `extract_error`, one over its time budget its `timeout`,
+    never its chunk's."""
     out: list[tuple[ExtractedPage, str | None]] = []
     for html, url, published in args:
         try:
-            page = extract_page(html, url, extractor=extractor, feed_published=published)
-            out.append((page, fingerprint(page.text) if page.status == "ok" else None))
+            with time_budget(budget):
+                page = extract_page(html, url, extractor=extractor, feed_published=published)
+                out.append((page, fingerprint(page.text) if page.status == "ok" else None))
+        except ItemTimeout as exc:
+            log.error("extracting %s: timeout (%s)", url, exc)
+            out.append((ExtractedPage.failed(extractor, "timeout", f"{url}: extraction {exc}"), None))
         except Exception as exc:  # noqa: BLE001 - one hostile page is its own outcome (and dead letter)
             log.exception("extracting %s failed", url)
             out.append((ExtractedPage.failed(extractor, "extract_error", f"{url}: {type(exc).__name__}: {exc}"),
                         None))
     return out
+
+
+def _lost_page(extractor: str, args: tuple[str, str, datetime | None], reason: str,
+               why: str) -> tuple[ExtractedPage, str | None]:
+    """A page whose CPU worker died or hung on it even alone: its own `timeout` or `worker_died`."""
+    return ExtractedPage.failed(extractor, reason, f"{args[1]}: {why}"), None
 
 
 def _article(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None, fp: str | None) -> Article:

@@ -12,6 +12,7 @@ from extractors.feeds import MIN_POLL_INTERVAL, FeedError, ParsedFeed, next_poll
 from extractors.fetch import FetchResult, fetch_feeds
 from extractors.opml import read_opml
 from flows.bus import Bus
+from flows.cpu import ItemTimeout, time_budget
 from flows.outcomes import Outcomes
 from schemas import topics
 from schemas.records import DeadLetter, FeedEntry, encode, record_key
@@ -79,10 +80,11 @@ def _parse(settings: Settings, feed: DueFeed, result: FetchResult, dead: list[De
             dead.append(_feed_dead_letter(feed, result.outcome, result.error or "", b""))
         return None
     try:
-        parsed = parse_feed(result.content, feed.feed_url, max_entries=settings.entries_per_feed,
-                            content_type=result.content_type)
+        with time_budget(settings.item_time_budget):
+            parsed = parse_feed(result.content, feed.feed_url, max_entries=settings.entries_per_feed,
+                                content_type=result.content_type)
     except Exception as exc:  # noqa: BLE001 - FeedError is the expected kind; anything else is this feed's too
-        reason = "bad_feed" if isinstance(exc, FeedError) else "parse_error"
+        reason = {FeedError: "bad_feed", ItemTimeout: "timeout"}.get(type(exc), "parse_error")
         error = str(exc) if isinstance(exc, FeedError) else f"{feed.fetch_url}: {type(exc).__name__}: {exc}"
         log.warning("feed %s: %s (%s)", feed.fetch_url, reason, error)
         dead.append(_feed_dead_letter(feed, reason, error, result.content))

@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from flows.bus import Bus, BusError, Consumer, Message
-from flows.cpu import Pending, submit_chunks
+from flows.cpu import ItemTimeout, Pending, submit_chunks, time_budget
 from flows.outcomes import Outcomes
 from schemas import topics
 from schemas.records import (
@@ -140,39 +141,70 @@ def _fetcher() -> ThreadPoolExecutor:
     return _FETCHER
 
 
-def _tag_values(values: list[bytes]) -> list[tuple[str, str | None, bytes | str, int]]:
+TagResult = tuple[str, str | None, bytes | str, int]
+
+
+def _tag_values(budget: float, values: list[bytes]) -> list[TagResult]:
     """In a pool worker: decode articles, tag them, encode the results, so the parent only moves bytes.
 
-    Returns (tag_status or "bad_message", key, encoded TaggedArticle or the decode error, events) per value.
+    Returns (tag_status, key, encoded TaggedArticle, events) per value, or (reason, None, error, 0) for a
+    dead letter: `bad_message` (undecodable), `timeout` (over the item's time budget) or `tag_error` (the
+    tagger raised: a bug, replayable once fixed). A batch that fails is tagged again article by article.
     """
     from extractors.tagger import load_tagger  # loaded once per process, kept between batches
 
-    out: list[tuple[str, str | None, bytes | str, int]] = [("", None, b"", 0)] * len(values)
+    out: list[TagResult] = [("", None, b"", 0)] * len(values)
     articles: list[tuple[int, Article]] = []
     for i, value in enumerate(values):
         try:
             articles.append((i, decode(value, Article)))  # type: ignore[arg-type]
         except EnvelopeError as exc:
             out[i] = ("bad_message", None, str(exc), 0)
-    tagged = load_tagger().tag_articles([a for _, a in articles]) if articles else []
-    for (i, _), t in zip(articles, tagged, strict=True):
-        out[i] = (t.tag_status, record_key(t), encode(t), len(t.events))
+    pairs: list[tuple[tuple[int, Article], TaggedArticle | TagResult]]
+    try:
+        with time_budget(budget * len(articles)):
+            tagged = load_tagger().tag_articles([a for _, a in articles]) if articles else []
+        pairs = list(zip(articles, tagged, strict=True))
+    except Exception:  # noqa: BLE001 - found out below, one article at a time
+        pairs = [((i, a), _tag_one(budget, a)) for i, a in articles]
+    for (i, _), t in pairs:
+        out[i] = t if isinstance(t, tuple) else (t.tag_status, record_key(t), encode(t), len(t.events))
     return out
 
 
-def tag_prepare(settings: Settings, batch: list[Message]) -> Pending[tuple[str, str | None, bytes | str, int]]:
+def _tag_one(budget: float, article: Article) -> TaggedArticle | TagResult:
+    from extractors.tagger import load_tagger
+
+    try:
+        with time_budget(budget):
+            return load_tagger().tag_articles([article])[0]
+    except ItemTimeout as exc:
+        log.error("tagging %s: timeout (%s)", article.url, exc)
+        return ("timeout", None, f"{article.url}: tagging {exc}", 0)
+    except Exception as exc:  # noqa: BLE001 - the tagger's bug on this article: a replayable dead letter
+        log.exception("tagging %s failed", article.url)
+        return ("tag_error", None, f"{article.url}: {type(exc).__name__}: {exc}", 0)
+
+
+def _lost_article(value: bytes, reason: str, why: str) -> TagResult:
+    return (reason, None, why, 0)
+
+
+def tag_prepare(settings: Settings, batch: list[Message]) -> Pending[bytes, TagResult]:
     """Queue a batch's tagging on the CPU pool now, so it runs while the batch before it is published."""
-    return submit_chunks(_tag_values, [m.value for m in batch], settings.cpu_workers)
+    budget = settings.item_time_budget
+    return submit_chunks(partial(_tag_values, budget), [m.value for m in batch], settings.cpu_workers, budget,
+                         _lost_article)
 
 
 def tag_step(settings: Settings, bus: Bus, batch: list[Message], pending: Any = None) -> Outcomes:
-    """Tag a batch of articles; publish tagged articles (and dead letters for unreadable messages)."""
+    """Tag a batch of articles; publish tagged articles (and dead letters for the ones that failed)."""
     outcomes, tagged, dead = Outcomes(), [], []
     for msg, (status, key, payload, events) in zip(batch, (pending or tag_prepare(settings, batch)).result(),
                                                     strict=True):
         if isinstance(payload, str):
-            log.warning("tag: bad message at %s (key %s): %s", msg.position, msg.key, payload)
-            dead.append(dead_letter("tag", msg, "bad_message", payload))
+            log.warning("tag: %s at %s (key %s): %s", status, msg.position, msg.key, payload)
+            dead.append(dead_letter("tag", msg, status, payload))
             outcomes.add("tag", "dead_letter")
             continue
         tagged.append((key, payload))

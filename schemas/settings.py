@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     serve_port: int = Field(4200, ge=0, le=65535)
     bus_retention_days: float = Field(7.0, ge=0)
     workers: int = Field(0, ge=0, description="CPU worker processes; 0 = one per core")
+    # Seconds one page's extraction or one article's tagging may take (~30 ms is usual); past it the item is a
+    # `timeout` dead letter, and a worker that does not answer at all is replaced.
+    item_time_budget: float = Field(60.0, ge=0)
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_partitions: int = Field(6, ge=1)

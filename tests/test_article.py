@@ -114,9 +114,24 @@ def test_clean_authors(raw: list[str], expected: list[str]) -> None:
 def test_canonical_link_forms() -> None:
     base = "https://site.example/a/b"
     assert canonical_link('<link href="/c" rel="canonical">', base) == "https://site.example/c"
-    assert canonical_link("<link rel=canonical href=https://other.example/x>", base) == "https://other.example/x"
+    assert canonical_link("<link rel=canonical href=https://site.example/x>", base) == "https://site.example/x"
+    assert canonical_link("<link rel='Canonical amphtml' href=/d>", base) == "https://site.example/d"
     assert canonical_link('<meta property="og:url" content="https://site.example/og">', base) == "https://site.example/og"
     assert canonical_link("<link rel='stylesheet' href='/s.css'>", base) is None
+
+
+def test_a_canonical_on_another_site_is_ignored() -> None:
+    """A page names its own site's article, never another's (registrable domain, public-suffix list)."""
+    base = "https://www.site.co.uk/story"
+    assert canonical_link('<link rel=canonical href="https://news.site.co.uk/a">', base) == "https://news.site.co.uk/a"
+    assert canonical_link('<link rel=canonical href="https://other.co.uk/a">', base) is None
+    assert canonical_link('<link rel=canonical href="https://co.uk/a">', base) is None
+    # a cross-site canonical does not hide a same-site og:url, nor the other way round
+    assert canonical_link('<link rel=canonical href="http://victim.com/a"><meta property=og:url '
+                          'content="https://www.site.co.uk/b">', base) == "https://www.site.co.uk/b"
+    # private suffixes are sites of their own: one github.io tenant cannot claim another's page
+    assert canonical_link('<link rel=canonical href="https://bob.github.io/a">', "https://eve.github.io/a") is None
+    assert canonical_link('<link rel=canonical href="http://127.0.0.1:8000/a">', "http://127.0.0.2:8000/b") is None
 
 
 def test_text_status_threshold() -> None:

@@ -62,13 +62,14 @@ _BARE_END = re.compile(r"\b(ended|ends|will end|came to an end|wound down)\b(?!\
 _ENDING_SUBJECTS = {"program", "programme", "contract", "pilot", "trial", "agreement", "partnership", "subscription",
                     "use", "deal", "service", "lease", "test", "project", "initiative", "license", "licence",
                     "arrangement", "relationship", "authorization", "authorisation", "experiment"}
-_MODAL = re.compile(r"\b(can|could|may|might|should)\s+(\w+\s+)?$", re.I)
+_MODALS = frozenset({"can", "could", "may", "might", "should"})
 _NEGATION = re.compile(r"\b(never|not|n't|no one|nobody|no plans?|no intention)\b", re.I)
 _PROPOSAL_NEAR = re.compile(r"\b(propos|agreement|item|vote|request|plan|purchase)", re.I)
 # A fronted time clause ("Three years after city leaders approved them, ...") is background.
 _DATELINE = re.compile(r"^[A-Z][A-Z.'\- ]{1,40}(,\s*[A-Z][A-Za-z. ]{1,20}?)?\s*(\([\w .-]{1,20}\)\s*)?(\u2014|\u2013|--)\s*")
 _FRONTED = re.compile(r"^([\w-]+\s+){0,3}(after|since|before|when|until)\b[^,]{0,120},\s*", re.I)
-_SPLIT = re.compile(r";|:|\s[\u2014\u2013]\s|\s--\s|,\s+and\s+(?=(wants|is|are|was|were|has|have|had|will|would|said|says|plans)\b)|,?\s+\b(?:but|then|while|whereas|which|that|because|"
+# (?<!\s): a clause break is tried only where a run of spaces starts, so a long run costs its length, not its square.
+_SPLIT = re.compile(r";|:|\s[\u2014\u2013]\s|\s--\s|,\s+and\s+(?=(wants|is|are|was|were|has|have|had|will|would|said|says|plans)\b)|,?(?<!\s)\s+\b(?:but|then|while|whereas|which|that|because|"
                     r"although|though|when|after|before|until|unless)\b\s+", re.I)
 _UNDONE = re.compile(r"\b(revers|lift|repeal|overturn|weaken|roll(ed|ing)? back|exempt|loosen)", re.I)
 _NAMES = re.compile(r"(\w[\s,]+)([A-Z][a-z]+)")
@@ -116,16 +117,43 @@ def fronted_clause_end(sentence: str) -> int:
     return start + (m.end() if m else 0)
 
 
+def after_modal(text: str, end: int) -> bool:
+    """Whether `text[:end]` ends with a modal and at most one more word ("could suspend", "may soon end").
+
+    The test of `\\b(can|could|may|might|should)\\s+(\\w+\\s+)?$` on the prefix, scanning back from `end`
+    over at most two words, so a clause of many hypothetical cues costs its length, not its square."""
+    gap = _back(text, end, str.isspace)
+    if gap == end:
+        return False
+    word = _back(text, gap, _is_word)
+    if text[word:gap].lower() in _MODALS:
+        return True
+    before = _back(text, word, str.isspace)
+    return word < gap and before < word and text[_back(text, before, _is_word):before].lower() in _MODALS
+
+
+def _back(text: str, end: int, keep: Callable[[str], bool]) -> int:
+    """Start of the run of characters satisfying `keep` that ends at `end`."""
+    start = end
+    while start > 0 and keep(text[start - 1]):
+        start -= 1
+    return start
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what `\w` matches
+
+
 def _all_cues(text: str, bare_ends: bool = False) -> Iterator[tuple[str, re.Match[str]]]:
     """Every cue of every action in a clause, skipping hypothetical ("could suspend") and undone cues; with
     bare_ends also intransitive ends, which only a parse can confirm."""
     if bare_ends:
         for m in _BARE_END.finditer(text):
-            if not _MODAL.search(text[:m.start()]):
+            if not after_modal(text, m.start()):
                 yield "ends", m
     for action in PRECEDENCE:
         for m in _CUE_RE[action].finditer(text):
-            if _MODAL.search(text[:m.start()]):
+            if after_modal(text, m.start()):
                 continue
             if action == "bans" and _UNDONE.search(text[max(0, m.start() - 40):m.start()]):
                 continue

@@ -31,10 +31,31 @@ NER_LABELS = ("ORG", "GPE", "FAC", "PRODUCT")
 _LINE_BREAK = re.compile(r"[ \t]*\n\s*")
 
 
+# A "sentence" longer than this many tokens (no news sentence is; a hostile page's punctuation-free megabyte
+# is) is cut into pieces of it: every rule reads a hit's sentence, so one endless sentence made tagging
+# quadratic in its length (100 KB of on-topic text without a full stop: 12 s; 500 KB: 55 s).
+MAX_SENTENCE_TOKENS = 200
+# spaCy's tokenizer peels a token's prefixes and suffixes one at a time, copying the rest each time: a run of
+# 10,000 `&` took 12 s. Longer runs without a space (no word is; a URL may be) get one, one for one, so
+# offsets do not move.
+MAX_RUN_CHARS = 40
+_LONG_RUN = re.compile(rf"(\S{{{MAX_RUN_CHARS}}})\S")
+
+
+@Language.component("bounded_sentences")
+def bounded_sentences(doc: Doc) -> Doc:
+    """Start a new sentence every MAX_SENTENCE_TOKENS tokens of an overlong one."""
+    for sent in list(doc.sents):
+        for i in range(sent.start + MAX_SENTENCE_TOKENS, sent.end, MAX_SENTENCE_TOKENS):
+            doc[i].is_sent_start = True
+    return doc
+
+
 def build_nlp() -> Language:
-    """Load the model with only NER, plus a rule-based sentencizer."""
+    """Load the model with only NER, plus a rule-based sentencizer whose sentences are bounded in length."""
     nlp = spacy.load(MODEL, exclude=EXCLUDE)
     nlp.add_pipe("sentencizer", first=True)
+    nlp.add_pipe("bounded_sentences", after="sentencizer")
     return nlp
 
 
@@ -86,6 +107,11 @@ class Matchers:
             yield Hit("tech", span.start_char + offset, span.end_char + offset, span.text, slug)
 
 
+def breakable(text: str) -> str:
+    """`text` with a space after every MAX_RUN_CHARS characters of a run without one (same length)."""
+    return _LONG_RUN.sub(lambda m: m.group(1) + " ", text)
+
+
 def chunks(text: str, title_len: int) -> list[tuple[int, str]]:
     """(offset, piece) pairs: the title alone (it has no closing punctuation), then the body in
     pieces of at most CHUNK_CHARS cut at paragraph, line or space boundaries."""
@@ -124,7 +150,7 @@ def doc_facts(nlp: Language, matchers: Matchers, texts: Sequence[tuple[str, int]
     articles that hold such a cue (a few per article), with the same output for the tagger.
     """
     # (doc index, offset, tokenized piece): each piece is tokenized once, for the topic test and the pipeline.
-    pieces = [(i, off, nlp.make_doc(piece)) for i, (text, title_len) in enumerate(texts)
+    pieces = [(i, off, nlp.make_doc(breakable(piece))) for i, (text, title_len) in enumerate(texts)
               for off, piece in chunks(text, title_len)]
     facts = [DocFacts(text=t, on_topic=False) for t, _ in texts]
     for i, _off, doc in pieces:
