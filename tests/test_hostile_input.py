@@ -139,15 +139,15 @@ def test_a_page_whose_extraction_raises_is_its_own_dead_letter_and_the_batch_goe
 def test_a_page_over_its_time_budget_is_a_timeout_dead_letter(
     settings: Settings, http_server: HTTPTestServer
 ) -> None:
-    # A budget no extraction can meet (each takes milliseconds) stands for a page that takes hours.
-    settings = settings.model_copy(update={"item_time_budget": 1e-4})
     http_server.add("/slow.html", PAGE, 200, HTML)
     feed = http_server.add("/feed.xml", rss(http_server, ["/slow.html"]), 200, RSS)
     register(settings, feed)
     bus = EmbeddedBus(settings.bus_dir)
     poll_stage(settings, bus, None, force=True)
+    # A budget no extraction can meet (each takes milliseconds) stands for a page that takes hours.
+    tight = settings.model_copy(update={"item_time_budget": 1e-4})
 
-    assert run_stage(settings, bus, "extract").stage("extract") == {"timeout": 1}
+    assert run_stage(tight, bus, "extract").stage("extract") == {"timeout": 1}
     dead = [d for d in topic(bus, topics.DEAD_LETTERS) if isinstance(d, DeadLetter)]
     assert [(d.reason, d.stage, d.source_topic) for d in dead] == [("timeout", "extract", topics.ENTRIES)]
     assert "time budget" in dead[0].error and "slow.html" in dead[0].error
