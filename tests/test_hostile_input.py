@@ -184,7 +184,7 @@ def test_a_tagger_exception_is_a_dead_letter_that_replay_retries(
     assert [letter.key for letter in replay(settings, bus, reason="tag_error").replayed] == [dead[0].key]
     assert run_stage(settings, bus, "tag").stage("tag") == {"off_topic": 1}
     run_stage(settings, bus, "land")
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         landed = sorted(r[0].rsplit("/", 1)[-1] for r in con.execute("SELECT url FROM articles").fetchall())
     assert landed == ["fine.html", "trips.html"]
 
@@ -209,7 +209,7 @@ def test_a_page_on_another_site_cannot_take_over_an_article(settings: Settings) 
         poll_stage(settings, bus, [attacker_feed], force=True)
         for stage in ("extract", "tag", "land"):
             run_stage(settings, bus, stage)
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         rows = con.execute("SELECT url, title, feed_url FROM articles ORDER BY url").fetchall()
     assert rows == [(story, "Council rejects the license plate readers", victim_feed),
                     (attacker.url("/fake.html"), "Council buys drones", attacker_feed)]
