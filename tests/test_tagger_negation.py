@@ -115,6 +115,14 @@ def test_parse_standing_of_a_negated_cue() -> None:
     ("YORK, Pa. \u2014 The York City Council approved a public safety budget for the York City Police Department "
      "after it stripped $240,000 for ShotSpotter gunshot detection.",
      {("York City Council", "rejects"), ("York City Police Department", "proposes")}),
+    # What was cut is named after the cut.
+    ("YORK, Pa. \u2014 The York City Council approved a budget for the York City Police Department, but only "
+     "after cutting the money that would have paid for ShotSpotter gunshot detection.",
+     {("York City Council", "rejects"), ("York City Police Department", "proposes")}),
+    # The program named before a verb the parser leaves without a subject.
+    ("In Austin, the city manager pulled a proposed extension from the agenda, which means the Austin Police "
+     "Department's license plate reader program, built around cameras from Flock Safety, will end.",
+     {("Austin Police Department", "ends")}),
     # An intransitive end with a program as its subject.
     ("AUSTIN, Texas \u2014 The Austin Police Department's license plate reader program, which went live in 2024, "
      "ended on June 30.", {("Austin Police Department", "ends")}),

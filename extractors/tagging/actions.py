@@ -192,8 +192,9 @@ def _classify_parsed(text: str, published_year: int | None, standing: StandingOf
         if st is None:
             unknown = True
             continue
-        if _BARE_END.fullmatch(m.group(0)) and st.subject not in _ENDING_SUBJECTS:
-            continue
+        if _BARE_END.fullmatch(m.group(0)) and st.subject not in _ENDING_SUBJECTS and not (
+                not st.subject and set(re.findall(r"[a-z]+", text[:m.start()].lower())) & _ENDING_SUBJECTS):
+            continue  # the parse found no subject: a program named before the verb in its clause will do
         if action == "acquires" and st.participle:
             action = "uses"  # "cameras already installed downtown": a state, not a purchase
         if _void(action, m.group(0), st):

@@ -31,7 +31,7 @@ class Signals:
 
 
 # Fitted by bench/calibrate.py (2026-11-30) on dev, dev2 and the bundled sample; order as in _features.
-WEIGHTS = (2.39, 0.36, 0.25, 0.2, -0.04, 0.4, 0.26, 0.06, 0.03, -0.16, 0.1, -0.24, 0.2, 0.1, -0.36, -0.13, -0.66)
+WEIGHTS = (2.46, 0.37, 0.32, 0.01, -0.02, 0.35, 0.27, 0.06, 0.04, -0.09, 0.04, -0.2, 0.2, 0.05, -0.31, -0.17, -0.6)
 FEATURES = ("bias", "named_agency", "named_tech", "explicit_cue", "background", "lede", "main_agency",
             "log_support", "agreement", "uses", "acquires", "pilots", "proposes", "ends_bans_rejects",
             "log_agencies", "log_technologies", "log_sentences")

@@ -154,8 +154,14 @@ class _SentenceReader:
         d = self.doc
         hits = _in(d.ents.tech_hits, c.start, c.end) + _in(d.ents.vendor_hits, c.start, c.end)
         techs = list(dict.fromkeys(t for h in hits for t in hit_technologies(h, d.gaz)))
+        _, sent_end = d.sentence_span(self.idx)
+        ahead = _in(d.ents.tech_hits, c.end, sent_end) + _in(d.ents.vendor_hits, c.end, sent_end)
         if techs:
             self.techs, self.named_tech = techs, True
+        elif not self.techs and ahead and self.agencies:
+            # "cutting the money that would have paid for ShotSpotter": what was cut is named after the cut.
+            self.techs = list(dict.fromkeys(t for h in ahead for t in hit_technologies(h, d.gaz)))
+            self.named_tech = True
         elif not self.techs and any(a.kind in _CARRY_KINDS for a in self.agencies):
             # Carrying the article's technology over to a clause that names none is only safe for the
             # agencies the story is about, not for a prosecutor or funder in passing.
