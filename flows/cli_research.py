@@ -33,11 +33,17 @@ def read_only() -> Iterator[duckdb.DuckDBPyConnection]:
         fail(str(exc), 2)
 
 
+RawCSV = Annotated[bool, typer.Option(
+    "--raw", help="CSV cells exactly as stored: no apostrophe before a cell that starts with = + - @ tab or CR "
+    "(which spreadsheets would run as a formula). For programs, not spreadsheets.")]
+
+
 def query(
     sql_text: Annotated[str, typer.Argument(metavar="SQL", help="One SQL statement (read-only).")],
     fmt: Annotated[Literal["table", "csv", "json", "parquet"],
                    typer.Option("--format", help="table, csv, json or parquet.")] = "table",
     out: Annotated[Path | None, typer.Option(help="Write the result to this file instead of the terminal.")] = None,
+    raw: RawCSV = False,
 ) -> None:
     """Run one SELECT on a read-only connection to the warehouse; print a table or write CSV, JSON or Parquet.
 
@@ -62,14 +68,14 @@ def query(
         fail(f"bad SQL: {exc}{hint}")
         raise
     if out is not None:
-        written = write_table(result, "csv" if fmt == "table" else fmt, out)
+        written = write_table(result, "csv" if fmt == "table" else fmt, out, raw)
         typer.echo(f"wrote {result.num_rows} row(s) to {written}")
     elif fmt == "table":
         typer.echo(_as_table(result.column_names, [tuple(r.values()) for r in result.slice(0, TABLE_ROWS).to_pylist()]))
         if result.num_rows > TABLE_ROWS:
             typer.echo(f"... {result.num_rows - TABLE_ROWS} more row(s); use --format csv --out FILE for all")
     else:
-        typer.echo(_as_text(result, fmt), nl=False)
+        typer.echo(_as_text(result, fmt, raw), nl=False)
 
 
 def _as_table(header: list[str], rows: list[tuple[Any, ...]]) -> str:
@@ -80,24 +86,26 @@ def _as_table(header: list[str], rows: list[tuple[Any, ...]]) -> str:
     return "\n".join([line.rstrip(), "  ".join("-" * w for w in widths), *body, f"({len(rows)} row(s))"])
 
 
-def _as_text(result: Any, fmt: str) -> str:
+def _as_text(result: Any, fmt: str, raw: bool) -> str:
     import tempfile
 
     from warehouse.export import write_table
 
     with tempfile.TemporaryDirectory() as tmp:
-        return write_table(result, "csv" if fmt == "csv" else "json", Path(tmp) / "out").read_text(encoding="utf-8")
+        return write_table(result, "csv" if fmt == "csv" else "json", Path(tmp) / "out", raw).read_text(
+            encoding="utf-8")
 
 
 def export(
     fmt: Annotated[Literal["parquet", "csv"], typer.Option("--format", help="parquet or csv.")],
     out: Annotated[Path, typer.Option(help="Folder to write <table>.<format> files into.")],
+    raw: RawCSV = False,
 ) -> None:
     """Write every table and view to files for pandas, R or another DuckDB."""
     from warehouse.export import export_all
 
     with read_only() as con:
-        written = export_all(con, fmt, out)
+        written = export_all(con, fmt, out, raw)
     typer.echo(f"wrote {len(written)} file(s) to {out}")
 
 

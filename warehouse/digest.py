@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import duckdb
 
 from warehouse.db import sql
+from warehouse.export import neutralise_cell
 
 Row = tuple[Any, ...]
 EVENT_COLUMNS = ["agency", "state", "technology", "vendor", "action", "date", "evidence", "url"]
@@ -117,7 +119,8 @@ def render_csv(digest: Digest) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(EVENT_COLUMNS)
-    writer.writerows(["" if v is None else v for v in row] for row in digest.events)
+    writer.writerows(["" if v is None else neutralise_cell(v) if isinstance(v, str) else v for v in row]
+                     for row in digest.events)
     return buf.getvalue()
 
 
@@ -161,14 +164,30 @@ def _table(header: list[str], rows: list[Row], empty: str) -> list[str]:
     for row in rows:
         cells = [_md_cell(v) for v in row]
         if header[-1] == "article" and row[-1]:
-            cells[-1] = f"[link]({row[-1]})"
+            cells[-1] = _md_link(str(row[-1]))
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
 def _md_cell(value: Any) -> str:
+    """A table cell as Markdown text: article text can hold HTML or Markdown links, which must stay text."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.2f}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return str(value).translate(_MD_ESCAPES)
+
+
+def _md_link(url: str) -> str:
+    """A link to an article; only http(s), with the characters that could end the link or the cell escaped."""
+    if not url.startswith(("http://", "https://")):
+        return _md_cell(url)
+    return f"[link]({quote(url, safe=_URL_SAFE)})"
+
+
+# Raw HTML (`<script>`, `<img onerror>`, autolinks) and Markdown link and image syntax from article text are
+# escaped; a table cell stays on one line. (Emphasis is left alone: it cannot run or link anything.)
+_MD_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;",
+                             "&": "&amp;", "\n": " ", "\r": " "})
+# URL characters kept as they are; parentheses, brackets, spaces, quotes and angle brackets are %-escaped.
+_URL_SAFE = ":/?#@!$&'*+,;=%~-._"
