@@ -242,6 +242,8 @@ def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message], _: Any 
 
 
 TRANSIENT = (BusError, WarehouseError, OSError)
+# A message's own fault: a value the step cannot take (bad JSON, a failed validation, undecodable text).
+BAD_INPUT = (ValueError,)
 STEPS: dict[str, Callable[[Settings, Bus, list[Message], Any], Outcomes]] = {
     "extract": extract_step,
     "tag": tag_step,
@@ -254,13 +256,17 @@ PREPARE: dict[str, Callable[[Settings, list[Message]], Any]] = {"extract": extra
 def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message], prepared: Any = None) -> Outcomes:
     """Run the stage's step; if it fails on bad input, retry message by message and dead-letter the culprits.
 
-    Transient failures (broker, locked warehouse, network) are raised: the batch stays uncommitted and is retried.
+    Errors by kind: transient failures (broker, bus file, locked warehouse, network) and bugs (any exception
+    that is not a ValueError: the input's value is not to blame) are raised, so the batch stays uncommitted
+    and the stage fails loudly; only a message's own bad input (a ValueError: bad JSON, a failed validation,
+    undecodable text) becomes a dead letter. The steps isolate their own items already (a page, an article).
     """
     try:
         return STEPS[stage](settings, bus, batch, prepared)
-    except TRANSIENT:
+    except TRANSIENT as exc:
+        log.error("%s: %s; the batch of %d message(s) stays uncommitted and is retried", stage, exc, len(batch))
         raise
-    except Exception as exc:  # noqa: BLE001 - anything else is taken as this input's fault, isolated below
+    except BAD_INPUT as exc:
         outcomes = Outcomes()
         if len(batch) == 1:
             msg = batch[0]
@@ -273,6 +279,10 @@ def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message]
         for msg in batch:
             outcomes.merge(process_batch(settings, bus, stage, [msg]))
         return outcomes
+    except Exception as exc:
+        log.error("%s: a batch of %d message(s) from %s failed with %r, a bug rather than bad input; it stays "
+                  "uncommitted (fix it and run again)", stage, len(batch), batch[0].position if batch else "-", exc)
+        raise
 
 
 def run_stage(settings: Settings, bus: Bus, stage: str, limit: int | None = None) -> Outcomes:

@@ -43,7 +43,7 @@ class EmbeddedBus:
         if not items:
             return
         now = time.time()
-        with _immediate(self._db):
+        with self._guard(f"producing {len(items)} message(s) to {topic}"), _immediate(self._db):
             row = self._db.execute("SELECT MAX(offset) FROM messages WHERE topic = ?", (topic,)).fetchone()
             start = (row[0] if row[0] is not None else -1) + 1
             self._db.executemany(
@@ -55,13 +55,15 @@ class EmbeddedBus:
         return EmbeddedConsumer(self, group, topic)  # a file lease: nothing to coordinate either way
 
     def committed(self, group: str, topic: str) -> int:
-        row = self._db.execute(
-            "SELECT offset FROM commits WHERE grp = ? AND topic = ?", (group, topic)
-        ).fetchone()
+        with self._guard(f"reading the committed offset of {group} on {topic}"):
+            row = self._db.execute(
+                "SELECT offset FROM commits WHERE grp = ? AND topic = ?", (group, topic)
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def end_offset(self, topic: str) -> int:
-        row = self._db.execute("SELECT MAX(offset) FROM messages WHERE topic = ?", (topic,)).fetchone()
+        with self._guard(f"reading the end of {topic}"):
+            row = self._db.execute("SELECT MAX(offset) FROM messages WHERE topic = ?", (topic,)).fetchone()
         return int(row[0]) + 1 if row[0] is not None else 0
 
     def lag(self, groups: dict[str, str]) -> list[GroupLag]:
@@ -71,14 +73,15 @@ class EmbeddedBus:
         ]
 
     def read(self, topic: str, after: int, limit: int) -> list[Message]:
-        rows = self._db.execute(
-            "SELECT offset, key, value FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?",
-            (topic, after, limit),
-        ).fetchall()
+        with self._guard(f"reading {topic} from offset {after}"):
+            rows = self._db.execute(
+                "SELECT offset, key, value FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?",
+                (topic, after, limit),
+            ).fetchall()
         return [Message(topic, 0, int(o), k, bytes(v)) for o, k, v in rows]
 
     def commit_offset(self, group: str, topic: str, offset: int) -> None:
-        with _immediate(self._db):
+        with self._guard(f"committing offset {offset} of {group} on {topic}"), _immediate(self._db):
             self._db.execute(
                 "INSERT INTO commits (grp, topic, offset, committed_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (grp, topic) DO UPDATE SET offset = MAX(offset, excluded.offset), "
@@ -92,7 +95,7 @@ class EmbeddedBus:
         The newest message of a topic is always kept: offsets continue from it.
         """
         cutoff = time.time() - older_than_s
-        with _immediate(self._db):
+        with self._guard("pruning committed messages"), _immediate(self._db):
             cur = self._db.execute(
                 "DELETE FROM messages WHERE produced_at < ? AND offset < "
                 "(SELECT COALESCE(MIN(c.offset), 0) FROM commits c WHERE c.topic = messages.topic) "
@@ -100,6 +103,16 @@ class EmbeddedBus:
                 (cutoff,),
             )
         return cur.rowcount
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        """SQLite's errors (a locked, read-only or full disk, a damaged file) as BusError: the bus's trouble, a
+        transient stage failure that leaves the batch uncommitted, never the message's fault."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise BusError(f"embedded bus {self.path}: {what} failed: {exc} (check the disk and the file; "
+                           "the batch stays uncommitted and is retried)") from exc
 
     def close(self) -> None:
         self._db.close()
