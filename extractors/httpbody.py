@@ -56,6 +56,24 @@ async def read_capped(chunks: AsyncIterator[bytes], content_encoding: str, cap: 
     return bytes(body)
 
 
+def read_capped_bytes(data: bytes, content_encoding: str, cap: int) -> bytes:
+    """`read_capped` for bytes already in hand (a saved `.html.gz`): decompressed with the same bounded output."""
+    decompressor = _decompressor(content_encoding)
+    if decompressor is None:
+        if len(data) > cap:
+            raise BodyTooLarge(f"{len(data)} bytes, over the cap of {cap}")
+        return data
+    body = bytearray()
+    _inflate(decompressor, data, body, cap)
+    try:
+        body += decompressor.flush()
+    except zlib.error as exc:
+        raise BodyUndecodable(f"corrupt {content_encoding} body: {exc}") from exc
+    if not decompressor.eof:
+        raise BodyUndecodable(f"truncated {content_encoding} body")
+    return bytes(body)
+
+
 def _inflate(decompressor: zlib._Decompress, chunk: bytes, body: bytearray, cap: int) -> None:
     data = chunk
     try:

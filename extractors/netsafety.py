@@ -36,11 +36,19 @@ class AddressPolicy:
         return cls(allow_private, tuple(ipaddress.ip_network(net, strict=False) for net in allowed))
 
     def problem(self, address: IPAddress) -> str | None:
-        """Why this address may not be fetched, or None when it may."""
+        """Why this address may not be fetched, or None when it may.
+
+        An IPv6 address that carries an IPv4 one (mapped, 6to4 `2002::/16`, Teredo `2001::/32`, NAT64
+        `64:ff9b::/96`) is judged by the IPv4 inside too: a relay would deliver it there."""
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
         if any(address in net for net in self.allowed):
             return None
+        if isinstance(address, ipaddress.IPv6Address):
+            for inner in _embedded_ipv4(address):
+                why = self.problem(inner)
+                if why is not None:
+                    return f"{why} ({inner}) inside the IPv6 address"
         if address.is_multicast:
             return "a multicast address"
         if address.is_unspecified:
@@ -67,6 +75,17 @@ class AddressPolicy:
                     "OVERSIGHT_ALLOWED_NETWORKS if this host is meant to be reachable)"
                 )
         return None
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a 6to4, Teredo (server and client) or NAT64 address reaches."""
+    inner = [address.sixtofour, *(address.teredo or ())]
+    if address in _NAT64:
+        inner.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [a for a in inner if a is not None]
 
 
 def literal_address(host: str) -> IPAddress | None:

@@ -213,3 +213,69 @@ def test_a_page_on_another_site_cannot_take_over_an_article(settings: Settings) 
         rows = con.execute("SELECT url, title, feed_url FROM articles ORDER BY url").fetchall()
     assert rows == [(story, "Council rejects the license plate readers", victim_feed),
                     (attacker.url("/fake.html"), "Council buys drones", attacker_feed)]
+
+
+@pytest.mark.parametrize(("address", "inside"), [
+    ("2002:7f00:1::1", "127.0.0.1"),  # 6to4 of loopback
+    ("2002:a9fe:a9fe::1", "169.254.169.254"),  # 6to4 of the cloud metadata service
+    ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "10.0.0.1"),  # Teredo, client 10.0.0.1 (stored inverted)
+    ("64:ff9b::a9fe:a9fe", "169.254.169.254"),  # NAT64
+])
+def test_ipv6_addresses_that_carry_a_private_ipv4_are_refused(settings: Settings, address: str, inside: str) -> None:
+    from extractors.fetch import fetch_pages
+
+    # Private networks open (as in the other tests): the metadata address is refused even so, and loopback
+    # or RFC 1918 ones only when they are closed.
+    for allow_private in (False, True):
+        policy = settings.model_copy(update={"allow_private_networks": allow_private})
+        [result] = fetch_pages(policy, [f"http://[{address}]:8080/story.html"])
+        refused = not allow_private or inside.startswith("169.254.")
+        assert (result.outcome == "blocked_private") == refused, result
+        if refused:
+            assert inside in (result.error or "")
+
+
+def test_extract_html_dir_stays_in_its_folder_and_caps_decompression(settings: Settings, tmp_path: Path) -> None:
+    import gzip
+
+    from flows.files import extract_dir
+
+    folder, outside = tmp_path / "pages", tmp_path / "private"
+    folder.mkdir()
+    outside.mkdir()
+    (outside / "secret.html").write_text("<html><body><p>" + "the secret key is hunter2 " * 40 + "</p></body></html>")
+    (folder / "leak.html").symlink_to(outside / "secret.html")
+    (folder / "story.html").write_text(PAGE)
+    (folder / "bomb.html.gz").write_bytes(gzip.compress(b"<p>" + b" " * 50_000_000, 9))  # ~50 KB on disk
+    (folder / "cut.html.gz").write_bytes(gzip.compress(PAGE.encode())[:-20])  # truncated: no trailer
+    capped = settings.model_copy(update={"max_page_bytes": 1_000_000})
+    out = tmp_path / "pages.jsonl"
+
+    outcomes = extract_dir(capped, folder, out)
+
+    assert outcomes.stage("extract") == {"ok": 1, "too_large": 1, "unreadable": 1}
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["file"] for r in records] == ["bomb.html.gz", "cut.html.gz", "story.html"]
+    assert "hunter2" not in out.read_text()
+
+
+def test_oversight_tag_writes_a_tag_error_line_for_a_document_the_tagger_trips_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from extractors.tagger import Tagger
+    from flows.files import tag_file
+
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": i, "title": "Police buy drones", "text": BODY}) + "\n"
+                            for i in ("a", "trips", "b")))
+    real_prepare = Tagger.prepare
+
+    def prepare_or_raise(self: Tagger, article: Article, facts: object) -> object:
+        if article.article_id == "trips":  # stands for a tagger bug one document finds
+            raise IndexError("list index out of range")
+        return real_prepare(self, article, facts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Tagger, "prepare", prepare_or_raise)
+    outcomes = tag_file(docs, tmp_path / "tags.jsonl")
+    assert outcomes.stage("tag") == {"ok": 2, "tag_error": 1}
+    assert [json.loads(line)["id"] for line in (tmp_path / "tags.jsonl").read_text().splitlines()] == ["a", "trips", "b"]
