@@ -17,7 +17,10 @@ from schemas.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_REDIRECTS = 10
-MAX_RETRY_WAIT = 30.0  # a Retry-After longer than this gives up now; the next run retries
+MAX_RETRY_WAIT = 30.0  # the longest backoff between retries
+# A host that asks for a longer pause than this (Retry-After, Crawl-delay) is deferred for the rest of the batch:
+# its pages get `deferred` (transient: a dead letter `oversight replay` re-queues) instead of holding the batch.
+MAX_HOST_WAIT = 5.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
@@ -28,7 +31,7 @@ FEED_ACCEPT = (
 # Outcomes whose input is bad in itself (dead letter), and those worth retrying later.
 BAD_INPUT = frozenset({"not_html", "not_feed", "too_large", "bad_url", "blocked_private", "decode_error",
                        "too_many_redirects", "bad_redirect", "fetch_error"})
-TRANSIENT = frozenset({"timeout", "network_error", "http_5xx", "http_429"})
+TRANSIENT = frozenset({"timeout", "network_error", "http_5xx", "http_429", "deferred"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Fetcher:
         self._slots = asyncio.Semaphore(settings.fetch_concurrency)
         self._host_locks: dict[str, asyncio.Lock] = {}
         self._host_next: dict[str, float] = {}
+        self._deferred: dict[str, str] = {}  # host -> why it is not asked again in this batch
         self._robots = RobotsCache(settings.user_agent, self._fetch_robots)
         # A slow drip of bytes resets the read timeout forever; this bounds a whole response.
         self._hop_deadline = settings.connect_timeout + 3 * settings.read_timeout
@@ -204,14 +208,18 @@ class Fetcher:
                     raise
                 await asyncio.sleep(_backoff(attempt))
                 continue
-            if response.status_code not in RETRY_STATUSES or last:
+            if response.status_code not in RETRY_STATUSES:
                 return response
             wait = _retry_after(response.headers.get("retry-after"), attempt)
+            why = f"HTTP {response.status_code}, Retry-After {wait:.0f}s"
+            if response.status_code == 429 and (last or wait > MAX_HOST_WAIT):
+                self._deferred[host] = why  # its other pages in this batch are not asked for
+            if last:
+                return response
             await self._close(response)
-            if wait > MAX_RETRY_WAIT:
-                raise _Stop(_status_outcome(response.status_code),
-                            f"HTTP {response.status_code}, Retry-After {wait:.0f}s is too long; try later",
-                            response.status_code)
+            if wait > MAX_HOST_WAIT:
+                raise _Stop(_status_outcome(response.status_code), f"{why}: the host is deferred to a later run "
+                            "(`oversight replay`), not waited on", response.status_code)
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
@@ -248,12 +256,21 @@ class Fetcher:
             self._slots.release()
 
     async def _wait_turn(self, host: str) -> None:
-        """Space requests to one host by the per-host interval (or the site's Crawl-delay)."""
+        """Space requests to one host by the per-host interval (or the site's Crawl-delay); a host whose turn is
+        over MAX_HOST_WAIT away (or that answered 429) is deferred instead, so it never holds the batch."""
         lock = self._host_locks.setdefault(host, asyncio.Lock())
         async with lock:
+            if host in self._deferred:
+                raise _Stop("deferred", f"host {host} is deferred for this batch ({self._deferred[host]})")
             wait = self._host_next.get(host, 0.0) - time.monotonic()
+            if wait > MAX_HOST_WAIT:
+                self._deferred[host] = f"its next request is {wait:.0f}s away (Crawl-delay)"
+                raise _Stop("deferred", f"host {host} asks for {wait:.0f}s between requests (Crawl-delay); "
+                            "deferred to a later run (`oversight replay`), not waited on")
             if wait > 0:
                 await asyncio.sleep(wait)
+                if host in self._deferred:  # it answered 429 to the request before this one meanwhile
+                    raise _Stop("deferred", f"host {host} is deferred for this batch ({self._deferred[host]})")
             interval = max(self._settings.per_host_interval, self._robots.crawl_delay(host))
             self._host_next[host] = time.monotonic() + interval
 

@@ -279,3 +279,31 @@ def test_oversight_tag_writes_a_tag_error_line_for_a_document_the_tagger_trips_o
     outcomes = tag_file(docs, tmp_path / "tags.jsonl")
     assert outcomes.stage("tag") == {"ok": 2, "tag_error": 1}
     assert [json.loads(line)["id"] for line in (tmp_path / "tags.jsonl").read_text().splitlines()] == ["a", "trips", "b"]
+
+
+def test_a_crawl_delay_or_429_host_is_deferred_not_waited_on_while_other_hosts_flow(settings: Settings) -> None:
+    from extractors.fetch import fetch_pages
+
+    polite = settings.model_copy(update={"respect_robots": True, "per_host_interval": 0.3})
+    with HTTPTestServer(host="127.0.0.1") as slow, HTTPTestServer(host="127.0.0.2") as busy, \
+            HTTPTestServer(host="127.0.0.3") as fine:
+        slow.add("/robots.txt", "User-agent: *\nCrawl-delay: 3600\n", 200, {"Content-Type": "text/plain"})
+        busy.add("/robots.txt", "User-agent: *\nAllow: /\n", 200, {"Content-Type": "text/plain"})
+        fine.add("/robots.txt", "User-agent: *\nAllow: /\n", 200, {"Content-Type": "text/plain"})
+        for server in (slow, fine):
+            for i in range(3):
+                server.add(f"/p{i}.html", PAGE, 200, HTML)
+        for i in range(3):
+            busy.add(f"/p{i}.html", b"slow down", 429, {"Retry-After": "3600"})
+        urls = [server.url(f"/p{i}.html") for i in range(3) for server in (slow, busy, fine)]
+
+        results = {r.url: r for r in fetch_pages(polite, urls)}
+
+        outcomes = {server: sorted(results[server.url(f"/p{i}.html")].outcome for i in range(3))
+                    for server in (slow, busy, fine)}
+        assert outcomes == {slow: ["deferred", "deferred", "ok"], busy: ["deferred", "deferred", "http_429"],
+                            fine: ["ok", "ok", "ok"]}
+        # the deferred pages were never requested: one page from each host that asked for a pause
+        assert sum(len(slow.requests_to(f"/p{i}.html")) for i in range(3)) == 1
+        assert sum(len(busy.requests_to(f"/p{i}.html")) for i in range(3)) == 1
+        assert all(results[u].transient for u in urls if results[u].outcome != "ok")
