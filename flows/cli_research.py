@@ -25,10 +25,18 @@ def fail(message: str, code: int = 1) -> None:
 
 @contextmanager
 def read_only() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the lake: it waits for no writer and no writer waits for it."""
+    """A read-only connection to the lake: it waits for no writer and no writer waits for it.
+
+    Its statements share one transaction, so a digest or an export reads one snapshot of the lake throughout,
+    however many batches land meanwhile.
+    """
     try:
         with db.reader(load_settings().lake) as con:
-            yield con
+            con.execute("BEGIN")
+            try:
+                yield con
+            finally:
+                con.execute("ROLLBACK")
     except db.WarehouseError as exc:
         fail(str(exc), 2)
 
