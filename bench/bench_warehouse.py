@@ -155,29 +155,38 @@ def small_landings(lake: LakeLocation, count: int) -> float:
     return (time.perf_counter() - clock) / count
 
 
-def sample_runs(tmp: Path, repeat: int) -> tuple[list[float], list[float]]:
-    """Wall seconds of `oversight run --sample` in fresh homes, without and with two readers on the lake."""
-    from tests.test_readers import HOLDER, LONG_QUERY
+READER_SETUPS = {"no reader": (), "a notebook holding the lake open in a read transaction": ("HOLDER",),
+                 "that notebook + a reader running a long query in a loop": ("HOLDER", "LONG_QUERY")}
 
-    plain, read = [], []
+
+def sample_runs(tmp: Path, repeat: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall s, landing stage s) of `oversight run --sample` in fresh homes, per set of readers on the lake."""
+    import tests.test_readers as readers_code
+    from tests.test_pipeline_e2e import _free_port
+
+    found: dict[str, list[tuple[float, float]]] = {name: [] for name in READER_SETUPS}
     for n in range(repeat):
-        for with_readers, times in ((False, plain), (True, read)):
-            home = tmp / f"sample-{n}-{with_readers}"
-            env = {**os.environ, "OVERSIGHT_HOME": str(home), "OVERSIGHT_SAMPLE_PORT": str(18765 + n)}
+        for setup, codes in READER_SETUPS.items():
+            home = tmp / f"sample-{n}-{len(codes)}"
+            env = {**os.environ, "OVERSIGHT_HOME": str(home), "OVERSIGHT_SAMPLE_PORT": str(_free_port())}
             with db.writer(Settings(home=home).lake):
                 pass
-            readers = [subprocess.Popen([sys.executable, "-c", code, str(home)], cwd=ROOT, env=env,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-                       for code in ((HOLDER, LONG_QUERY) if with_readers else ())]
+            readers = [subprocess.Popen([sys.executable, "-c", getattr(readers_code, code), str(home)], cwd=ROOT,
+                                        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                       for code in codes]
             for r in readers:
                 assert r.stdout is not None and r.stdout.readline()
             clock = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "flows", "run", "--sample"], cwd=ROOT, env=env, check=True,
-                           capture_output=True)
-            times.append(time.perf_counter() - clock)
+            run = subprocess.run([sys.executable, "-m", "flows", "run", "--sample"], cwd=ROOT, env=env,
+                                 capture_output=True, text=True)
+            if run.returncode != 0:
+                raise RuntimeError(f"oversight run --sample failed in {home}: {run.stderr[-2000:]}")
+            wall = time.perf_counter() - clock
             for r in readers:
                 r.communicate("\n", timeout=300)
-    return plain, read
+            outcomes = json.loads((home / "runs.jsonl").read_text(encoding="utf-8").splitlines()[-1])["outcomes"]
+            found[setup].append((wall, outcomes.get("ms.land", 0) / 1000))
+    return found
 
 
 def report(lines: list[str], out: Path) -> None:
@@ -191,7 +200,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--small-landings", type=int, default=1000)
-    parser.add_argument("--sample-runs", type=int, default=2)
+    parser.add_argument("--sample-runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results") / "warehouse.md")
     args = parser.parse_args()
     load = os.getloadavg()[0]
@@ -219,7 +228,6 @@ def main() -> None:
         files_after = data_files(lake)
         with db.reader(lake) as con:
             views_after = time_views(con)
-        plain, read = sample_runs(tmp, args.sample_runs) if args.sample_runs else ([], [])
     lines = [
         "# Warehouse benchmark (DuckLake, SQLite catalog)", "",
         f"`make bench-warehouse` on {platform.node()} ({platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
@@ -251,11 +259,19 @@ def main() -> None:
     lines += ["", f"{args.small_landings:,} small landings (5 articles x 12 mentions each, a writer per landing): "
               f"{per_landing:.3f} s per landing. Parquet files per table before -> after: "
               + ", ".join(f"{t} {files_before[t]} -> {files_after[t]}" for t in LANDED_TABLES) + "."]
-    if plain:
-        lines += ["", f"`oversight run --sample` in a fresh home, without readers: "
-                  f"{', '.join(f'{t:.1f}' for t in plain)} s; with a notebook holding the lake open in a read "
-                  f"transaction and another reader running a long query in a loop: {', '.join(f'{t:.1f}' for t in read)} s "
-                  f"(median {statistics.median(read) / statistics.median(plain) - 1:+.0%})."]
+    report(lines, args.out)  # written now, so the numbers above survive a failing sample run
+    if not args.sample_runs:
+        return
+    with tempfile.TemporaryDirectory(prefix="oversight-bench-") as tmp_name:
+        runs = sample_runs(Path(tmp_name), args.sample_runs)
+    base = statistics.median(w for w, _ in runs["no reader"])
+    lines += ["", f"`oversight run --sample` in a fresh home with readers on the lake ({args.sample_runs} runs each, "
+              "interleaved; wall time of the whole run and the landing stage's own time):", "",
+              "| readers | run (s) | median vs no reader | landing stage (s) |", "|---|---|---|---|"]
+    for setup, found in runs.items():
+        median = statistics.median(w for w, _ in found)
+        lines.append(f"| {setup} | {', '.join(f'{w:.1f}' for w, _ in found)} | {median / base - 1:+.0%} | "
+                     f"{', '.join(f'{land:.2f}' for _, land in found)} |")
     report(lines, args.out)
 
 
