@@ -106,8 +106,8 @@ def searching(location: LakeLocation) -> Iterator[duckdb.DuckDBPyConnection]:
 def refresh_search_index(location: LakeLocation) -> int:
     """Bring the full-text index up to date with the lake; return how many articles were (re)indexed.
 
-    It costs a copy of the index file and one small query when nothing changed, and time proportional to the
-    new articles otherwise. Returns 0 at once if another process is refreshing.
+    It costs one small query when no article changed, and otherwise a copy of the index file plus time
+    proportional to the changed articles. Returns 0 at once if another process is refreshing.
     """
     location.search_path.parent.mkdir(parents=True, exist_ok=True)
     with open(location.search_path.with_name(location.search_path.name + ".lock"), "a+b") as lock:
