@@ -150,6 +150,8 @@ def test_the_year_ending_is_no_end(tagger: Tagger) -> None:
     ("The Sacramento County Sheriff's Office operates nine robots and asked to replace an old one with a new "
      "model.", "proposes"),
     ("The Birmingham Police Department agreed to spend about $60,000 on PredPol.", "acquires"),
+    ("The Miami Police Department uses Clearview AI. A judge ordered the Miami Police Department to turn over "
+     "its Clearview AI search log.", "uses"),
 ])
 def test_more_of_what_the_sentence_says(tagger: Tagger, sentence: str, action: str) -> None:
     assert [e.action for e in events(tagger, sentence)] == [action]

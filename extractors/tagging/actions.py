@@ -16,7 +16,8 @@ ADOPTIONS = ("uses", "acquires", "pilots")
 _PARSE_WORDS = re.compile(
     r"\b(not|n't|never|no|longer|would|could|might|may|should|if|unless|whether|urge[ds]?|urging|demand\w*|"
     r"call(s|ed)? (on|for)|ask\w*|wants?|wanted|push(es|ed)? for|press(es|ed)? for|petition\w*|lobb\w*|"
-    r"declin\w*|refus\w*|fail\w*|den(y|ies|ied)|forgo\w*|oppos\w*|against|without|other|outside)\b", re.I)
+    r"declin\w*|refus\w*|fail\w*|den(y|ies|ied)|forgo\w*|oppos\w*|against|without|other|outside|order(s|ed)?)\b",
+    re.I)
 # What _classify_parsed says when the sentence has no parse.
 _UNPARSED: tuple[str, bool] = ("unparsed", False)
 # Cues that carry their own negation: "will not renew" is an end, not a negated one.
@@ -195,6 +196,8 @@ def _classify_parsed(text: str, published_year: int | None, standing: StandingOf
         if _BARE_END.fullmatch(m.group(0)) and st.subject not in _ENDING_SUBJECTS and not (
                 not st.subject and set(re.findall(r"[a-z]+", text[:m.start()].lower())) & _ENDING_SUBJECTS):
             continue  # the parse found no subject: a program named before the verb in its clause will do
+        if action == "acquires" and m.group(0).lower().startswith("order") and st.complement:
+            continue  # "a judge ordered the department to turn over records": a command, not a purchase
         if action == "acquires" and st.participle:
             action = "uses"  # "cameras already installed downtown": a state, not a purchase
         if _void(action, m.group(0), st):

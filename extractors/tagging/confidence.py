@@ -31,7 +31,7 @@ class Signals:
 
 
 # Fitted by bench/calibrate.py (2026-11-30) on dev, dev2 and the bundled sample; order as in _features.
-WEIGHTS = (2.46, 0.37, 0.32, 0.01, -0.02, 0.35, 0.27, 0.06, 0.04, -0.09, 0.04, -0.2, 0.2, 0.05, -0.31, -0.17, -0.6)
+WEIGHTS = (2.65, 0.33, 0.26, 0.02, -0.02, 0.39, 0.28, 0.08, 0.01, -0.1, 0.09, -0.21, 0.19, 0.04, -0.36, -0.2, -0.61)
 FEATURES = ("bias", "named_agency", "named_tech", "explicit_cue", "background", "lede", "main_agency",
             "log_support", "agreement", "uses", "acquires", "pilots", "proposes", "ends_bans_rejects",
             "log_agencies", "log_technologies", "log_sentences")

@@ -65,6 +65,7 @@ class Standing:
     subject: str = ""  # lemma of the subject of the cue's verb ("program" in "the program ended")
     participle: bool = False  # a verb form modifying a noun ("cameras already installed"): a state
     governor: int = -1  # the nearest verb above the cue ("used" for "new" in "used their new vans")
+    complement: bool = False  # the cue verb takes a clause ("ordered the department to turn over ...")
 
 
 class Parse:
@@ -124,6 +125,7 @@ class Parse:
             subject=self._subject(chain),
             participle=self.tokens[cue].pos == "VERB" and self.tokens[cue].dep in ("acl", "amod"),
             governor=next((j for j in self.chain(cue)[1:] if self.tokens[j].pos in ("VERB", "AUX")), -1),
+            complement=any(self.tokens[c].dep in ("xcomp", "ccomp") for c in self.children(cue)),
         )
 
     def _negates(self, j: int, inside: set[int]) -> bool:
