@@ -59,6 +59,9 @@ def entry_dead_letter(entry: FeedEntry, reason: str, error: str) -> DeadLetter:
 def decode_batch(stage: str, batch: Sequence[Message], expect: type[Record]) -> Decoded:
     out = Decoded()
     for msg in batch:
+        if msg.corrupt:
+            out.dead.append(dead_letter(stage, msg, "corrupt_message", msg.corrupt))
+            continue
         try:
             out.records.append((msg, decode(msg.value, expect)))
         except EnvelopeError as exc:
@@ -202,6 +205,8 @@ def tag_step(settings: Settings, bus: Bus, batch: list[Message], pending: Any = 
     outcomes, tagged, dead = Outcomes(), [], []
     for msg, (status, key, payload, events) in zip(batch, (pending or tag_prepare(settings, batch)).result(),
                                                     strict=True):
+        if msg.corrupt:  # what was tagged is not what was produced
+            status, payload = "corrupt_message", msg.corrupt
         if isinstance(payload, str):
             log.warning("tag: %s at %s (key %s): %s", status, msg.position, msg.key, payload)
             dead.append(dead_letter("tag", msg, status, payload))

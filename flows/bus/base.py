@@ -36,6 +36,8 @@ class Message:
     offset: int
     key: str | None
     value: bytes
+    # Why the backend cannot vouch for this message (a checksum mismatch), or None: the stage dead-letters it.
+    corrupt: str | None = None
 
     @property
     def position(self) -> str:
