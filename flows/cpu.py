@@ -166,9 +166,9 @@ class Pending(Generic[T, R]):
             _replace(executor)
         if not retried:
             return self._collect(chunk, _submit(self._fn, chunk, self._workers), retried=True)
-        if len(chunk) > 1:
-            singles = [([item], _submit(self._fn, [item], self._workers)) for item in chunk]
-            return [r for one, sub in singles for r in self._collect(one, sub, retried=True)]
+        if len(chunk) > 1:  # one at a time: an item that kills its worker then takes no other item with it
+            return [r for item in chunk for r in self._collect([item], _submit(self._fn, [item], self._workers),
+                                                                 retried=True)]
         if self._on_fail is None:
             raise RuntimeError(why)
         return [self._on_fail(chunk[0], reason, why)]
