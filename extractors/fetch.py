@@ -10,6 +10,13 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from extractors.aggregators import (
+    GoogleNewsLink,
+    batchexecute_body,
+    decoding_params,
+    google_news_link,
+    publisher_url,
+)
 from extractors.httpbody import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, decode_text, read_capped
 from extractors.netsafety import AddressPolicy, IPAddress, PinnedBackend, PinnedTransport, resolve
 from extractors.robots import RobotsCache
@@ -30,7 +37,7 @@ FEED_ACCEPT = (
 )
 # Outcomes whose input is bad in itself (dead letter), and those worth retrying later.
 BAD_INPUT = frozenset({"not_html", "not_feed", "too_large", "bad_url", "blocked_private", "decode_error",
-                       "too_many_redirects", "bad_redirect", "fetch_error"})
+                       "too_many_redirects", "bad_redirect", "fetch_error", "aggregator_unresolved"})
 TRANSIENT = frozenset({"timeout", "network_error", "http_5xx", "http_429", "deferred"})
 
 
@@ -111,6 +118,55 @@ class Fetcher:
         """GET an article page; `text` is the decoded HTML."""
         return await self._fetch(url, "page", {"Accept": PAGE_ACCEPT})
 
+    async def fetch_article(self, url: str) -> FetchResult:
+        """GET the article a feed entry links to: an aggregator link (Google News) is resolved to the
+        publisher's URL first, and the result's `final_url` is the publisher's page, never Google's."""
+        link = google_news_link(url, self._settings.google_news_origin)
+        if link is None:
+            return await self.fetch_page(url)
+        started = time.monotonic()
+        target = await self._resolve_google_news(url, link)
+        if isinstance(target, FetchResult):
+            return replace(target, elapsed=time.monotonic() - started)
+        page = await self.fetch_page(target)
+        return replace(page, url=url, elapsed=time.monotonic() - started)
+
+    async def _resolve_google_news(self, url: str, link: GoogleNewsLink) -> str | FetchResult:
+        """The publisher URL behind a Google News link (its article page, then the batchexecute call)."""
+        page = await self.fetch_page(link.params_page)
+        if not page.ok:
+            return replace(page, url=url, final_url=url, outcome="aggregator_unresolved" if page.bad_input
+                           else page.outcome, error=f"{url}: Google News article page: {page.error}")
+        params = decoding_params(page.text or "")
+        if params is None:
+            return FetchResult(url, url, "aggregator_unresolved", status=page.status,
+                               error=f"{url}: Google News answered without the link's signature")
+        answer = await self.post_form(link.batchexecute_url, batchexecute_body(link, *params))
+        if not answer.ok:
+            return replace(answer, url=url, final_url=url, outcome="aggregator_unresolved" if answer.bad_input
+                           else answer.outcome, error=f"{url}: Google News lookup: {answer.error}")
+        target = publisher_url(answer.content.decode("utf-8", "replace"), link.origin)
+        if target is None:
+            return FetchResult(url, url, "aggregator_unresolved", status=answer.status,
+                               error=f"{url}: Google News named no publisher URL for this link")
+        return target
+
+    async def post_form(self, url: str, body: bytes) -> FetchResult:
+        """POST a form to an aggregator's lookup endpoint: the address policy, per-host spacing, retries and
+        caps of any fetch, no redirects, and no robots.txt check (it is the page's own call, not a crawl)."""
+        started = time.monotonic()
+        headers = {"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8", "Accept": "*/*"}
+        try:
+            host = await self._check(url, "api")
+            response = await self._send_with_retries(url, host, headers, body)
+            try:
+                result = await self._finish(url, url, response, "api", None)
+            finally:
+                await self._close(response)
+        except _Stop as stop:
+            result = FetchResult(url, url, stop.outcome, status=stop.status, error=f"{url}: {stop.error}")
+        return replace(result, elapsed=time.monotonic() - started)
+
     async def fetch_feed(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         """Conditional GET of a feed; `not_modified` when the server says nothing changed."""
         headers = {"Accept": FEED_ACCEPT}
@@ -177,7 +233,7 @@ class Fetcher:
         if refusal is not None:
             raise _Stop("blocked_private", refusal)
         self._pins.pin(host, str(addresses[0]))
-        if self._settings.respect_robots and kind != "robots":
+        if self._settings.respect_robots and kind not in ("robots", "api"):
             allowed, problem = await self._robots.allowed(url)
             if problem is not None:
                 raise _Stop(problem.outcome or "network_error", f"robots.txt unavailable: {problem.error}")
@@ -197,12 +253,13 @@ class Fetcher:
                             "connection and the URL") from exc
         return self._resolved[key]
 
-    async def _send_with_retries(self, url: str, host: str, headers: dict[str, str]) -> httpx.Response:
+    async def _send_with_retries(self, url: str, host: str, headers: dict[str, str],
+                                 body: bytes | None = None) -> httpx.Response:
         attempts = self._settings.max_retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await self._send(url, host, headers)
+                response = await self._send(url, host, headers, body)
             except _Stop as stop:
                 if last or stop.outcome not in ("timeout", "network_error"):
                     raise
@@ -223,14 +280,14 @@ class Fetcher:
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def _send(self, url: str, host: str, headers: dict[str, str]) -> httpx.Response:
+    async def _send(self, url: str, host: str, headers: dict[str, str], body: bytes | None = None) -> httpx.Response:
         """One request; the transport connects only to the address checked for `host`.
 
         A concurrency slot is taken after the per-host wait (so one slow host does not
         hold them all) and kept until `_close`, so bodies being read count too.
         """
         await self._wait_turn(host)
-        request = self._client.build_request("GET", url, headers=headers)
+        request = self._client.build_request("GET" if body is None else "POST", url, headers=headers, content=body)
         await self._slots.acquire()
         try:
             async with asyncio.timeout(self._hop_deadline):
@@ -382,7 +439,7 @@ async def _fetch_all(settings: Settings, items: list[tuple[str, str | None, str 
                      kind: str) -> list[FetchResult]:
     async with Fetcher(settings) as fetcher:
         if kind == "page":
-            jobs = [fetcher.fetch_page(url) for url, _, _ in items]
+            jobs = [fetcher.fetch_article(url) for url, _, _ in items]
         else:
             jobs = [fetcher.fetch_feed(url, etag, modified) for url, etag, modified in items]
         return list(await asyncio.gather(*jobs))

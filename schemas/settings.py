@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     land_batch_size: int = Field(1000, ge=1)
     max_per_run: int = Field(5000, ge=1)
     sample_port: int = Field(8765, ge=1, le=65535)
+    # Where Google News article links are resolved to the publisher's URL (a stand-in's origin in tests).
+    google_news_origin: str = "https://news.google.com"
     # `oversight serve` starts Prefect's server (API, UI, scheduler) here on 127.0.0.1; 0 picks a free port.
     serve_port: int = Field(4200, ge=0, le=65535)
     bus_retention_days: float = Field(7.0, ge=0)

@@ -21,6 +21,7 @@ class Request:
     path: str  # with the query string
     headers: dict[str, str]  # header names lower-cased
     time: float  # time.monotonic() when it arrived
+    body: bytes = b""  # what a POST sent (capped at 1 MB)
 
 
 @dataclass
@@ -119,6 +120,14 @@ class HTTPTestServer:
                 _send(self, server._resolve(request))
 
             do_HEAD = do_GET
+
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                length = min(int(self.headers.get("Content-Length") or 0), 1 << 20)
+                request = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
+                                  time.monotonic(), self.rfile.read(length))
+                with server._lock:
+                    server.requests.append(request)
+                _send(self, server._resolve(request))
 
             def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
                 pass
