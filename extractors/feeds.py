@@ -21,7 +21,7 @@ from schemas.text import clean_text
 
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json",
                         "application/rdf+xml", "application/json"})
-__all__ = ["FeedError", "FeedSource", "OPMLError", "ParsedFeed", "discover_feeds", "next_poll_interval",
+__all__ = ["FeedError", "FeedSource", "OPMLError", "ParsedFeed", "declared_refresh", "discover_feeds", "next_poll_interval",
            "parse_feed", "read_opml", "write_opml"]
 SUMMARY_CHARS = 2000
 
@@ -32,11 +32,13 @@ class FeedError(ValueError):
 
 @dataclass(frozen=True)
 class ParsedFeed:
-    """A parsed feed: its title, its entries (capped), and the parser's complaint if any."""
+    """A parsed feed: its title, its entries (capped), the parser's complaint if any, and how often the feed
+    says it changes at most (`refresh_s`, from RSS `<ttl>` or `sy:updatePeriod`/`sy:updateFrequency`)."""
 
     title: str
     entries: list[FeedEntry]
     problem: str | None
+    refresh_s: float | None = None
 
 
 def parse_feed(content: bytes, feed_url: str, *, max_entries: int,
@@ -59,7 +61,30 @@ def parse_feed(content: bytes, feed_url: str, *, max_entries: int,
     entries = _collect(feed_url, max_entries, (_feedparser_entry(e, feed_url) for e in parsed.entries))
     if not entries and problem:
         raise FeedError(f"{feed_url}: malformed feed with no readable entries ({problem})")
-    return ParsedFeed(_clean(parsed.feed.get("title", "")), entries, problem)
+    return ParsedFeed(_clean(parsed.feed.get("title", "")), entries, problem, declared_refresh(parsed.feed))
+
+
+_SY_PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0, "monthly": 30 * 86400.0,
+               "yearly": 365 * 86400.0}
+
+
+def declared_refresh(feed: Any) -> float | None:
+    """Seconds between changes the feed itself declares: RSS `<ttl>` (minutes) or the syndication module's
+    `updatePeriod` / `updateFrequency` (times per period); the longer of the two, None when neither parses."""
+    hints = []
+    ttl = _small_int(feed.get("ttl"))
+    if ttl:
+        hints.append(ttl * 60.0)
+    period = _SY_PERIODS.get(str(feed.get("sy_updateperiod") or "").strip().lower()[:16])
+    if period:
+        hints.append(period / (_small_int(feed.get("sy_updatefrequency")) or 1))
+    return max(hints) if hints else None
+
+
+def _small_int(value: Any) -> int | None:
+    """A positive integer of at most 9 digits written by the feed, else None."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 9 and int(text) > 0 else None
 
 
 def _bozo_text(parsed: Any) -> str:
@@ -201,16 +226,19 @@ TARGET_NEW_PER_POLL = 3.0
 
 
 def next_poll_interval(previous: float, new_entries: int, *, consecutive_failures: int = 0,
-                       minimum: float = MIN_POLL_INTERVAL, maximum: float = MAX_POLL_INTERVAL) -> float:
+                       declared: float | None = None, minimum: float = MIN_POLL_INTERVAL,
+                       maximum: float = MAX_POLL_INTERVAL) -> float:
     """Seconds until a feed is polled again.
 
     Busy feeds move towards about TARGET_NEW_PER_POLL new entries per poll (at most
     halving the interval at once), quiet ones back off by half again, and a failing
     feed backs off exponentially with its consecutive failures, always within
     [minimum, maximum], so a feed failing for days is polled daily, not every minute.
+    A feed that declares how often it changes (`declared`: its ttl, syndication period or
+    HTTP max-age) is not polled more often than that, still within [minimum, maximum].
     """
     if consecutive_failures > 0:
         return min(maximum, minimum * 2.0 ** min(consecutive_failures, 30))
     previous = min(max(previous, minimum), maximum)
     factor = 1.5 if new_entries <= 0 else min(1.5, max(0.5, TARGET_NEW_PER_POLL / new_entries))
-    return min(max(previous * factor, minimum), maximum)
+    return min(max(previous * factor, minimum, declared or 0.0), maximum)

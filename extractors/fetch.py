@@ -55,6 +55,7 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     permanent_redirect: str | None = None
+    max_age: float | None = None  # Cache-Control max-age of the answer, when it allows caching
     error: str | None = None
     elapsed: float = 0.0
 
@@ -336,7 +337,7 @@ class Fetcher:
         status = response.status_code
         base = FetchResult(url, final, "ok", status=status, content_type=response.headers.get("content-type"),
                            etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
-                           permanent_redirect=permanent)
+                           permanent_redirect=permanent, max_age=cache_max_age(response.headers.get("cache-control")))
         if status == 304:
             return replace(base, outcome="not_modified")
         if status >= 300:
@@ -375,6 +376,16 @@ class Fetcher:
         if result.ok:
             return replace(result, text=result.content.decode("utf-8", errors="replace"))
         return result
+
+
+def cache_max_age(value: str | None) -> float | None:
+    """Seconds from `Cache-Control: max-age=N` (None with no-store / no-cache, or none given)."""
+    directives = {d.strip().lower().partition("=")[0]: d.strip().partition("=")[2]
+                  for d in (value or "")[:1024].split(",")}
+    if "no-store" in directives or "no-cache" in directives:
+        return None
+    age = directives.get("max-age", "").strip('"')
+    return float(age) if age.isdigit() and len(age) <= 9 else None
 
 
 def _status_outcome(status: int) -> str:

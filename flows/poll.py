@@ -130,7 +130,9 @@ def _poll_result(
     error = (failure[1] if failure else result.error) if not ok else (parsed.problem if parsed else None)
     failures = 0 if ok else feed.consecutive_failures + 1
     now = datetime.now(UTC)
-    interval = next_poll_interval(feed.poll_interval_s or MIN_POLL_INTERVAL, new, consecutive_failures=failures)
+    declared = max((parsed.refresh_s or 0.0) if parsed else 0.0, result.max_age or 0.0) or None
+    interval = next_poll_interval(feed.poll_interval_s or MIN_POLL_INTERVAL, new, consecutive_failures=failures,
+                                  declared=declared)
     return PollResult(
         feed_url=feed.feed_url, polled_at=now, outcome=outcome, status=result.status,
         error=error, failed=not ok, new_entries=new, interval_s=interval,

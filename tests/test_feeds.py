@@ -22,7 +22,7 @@ from extractors.feeds import (
     read_opml,
     write_opml,
 )
-from extractors.fetch import fetch_feeds
+from extractors.fetch import cache_max_age, fetch_feeds
 from extractors.opml import OPMLError
 from extractors.urls import article_id
 from schemas.settings import Settings
@@ -192,3 +192,58 @@ def test_poll_interval_adapts() -> None:
 @given(st.floats(0, 1e7), st.integers(0, 10_000), st.integers(0, 1000))
 def test_poll_interval_stays_in_bounds(previous: float, new: int, failures: int) -> None:
     assert MIN_POLL_INTERVAL <= next_poll_interval(previous, new, consecutive_failures=failures) <= MAX_POLL_INTERVAL
+
+
+def test_a_feed_declares_how_often_it_changes() -> None:
+    def refresh(channel: str) -> float | None:
+        xml = (f'<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">'
+               f"<channel><title>t</title>{channel}<item><link>https://x.example/1</link></item></channel></rss>")
+        return parse_feed(xml.encode(), "https://x.example/feed", max_entries=5).refresh_s
+
+    assert refresh("<ttl>120</ttl>") == 7200
+    assert refresh("<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>") == 21600
+    assert refresh("<sy:updatePeriod>hourly</sy:updatePeriod>") == 3600
+    assert refresh("<ttl>60</ttl><sy:updatePeriod>daily</sy:updatePeriod>") == 86400  # the longer wins
+    for hostile in ("<ttl>-5</ttl>", "<ttl>1e99</ttl>", "<ttl>" + "9" * 40 + "</ttl>", "<ttl></ttl>",
+                    "<sy:updatePeriod>fortnightly</sy:updatePeriod>", "<sy:updateFrequency>0</sy:updateFrequency>"):
+        assert refresh(hostile) is None, hostile
+
+
+def test_a_declared_refresh_slows_polling_within_bounds() -> None:
+    hour = 3600.0
+    assert next_poll_interval(hour, 3, declared=4 * hour) == 4 * hour
+    assert next_poll_interval(hour, 3, declared=60) == hour  # asking for a minute changes nothing
+    assert next_poll_interval(hour, 3, declared=30 * 86400) == MAX_POLL_INTERVAL  # a month: still daily
+    assert next_poll_interval(hour, 0, consecutive_failures=1, declared=4 * hour) == 2 * MIN_POLL_INTERVAL
+
+
+def test_cache_control_max_age_is_read_and_no_store_ignored() -> None:
+    assert cache_max_age("public, max-age=7200") == 7200
+    assert cache_max_age('max-age="600", must-revalidate') == 600
+    assert cache_max_age("no-cache, max-age=7200") is None
+    assert cache_max_age("max-age=-1") is None and cache_max_age(None) is None
+    assert cache_max_age("max-age=" + "9" * 50) is None
+
+
+def test_poll_honours_ttl_and_max_age_in_the_next_poll_time(tmp_path: Path, http_server: HTTPTestServer) -> None:
+    from flows.bus.embedded import EmbeddedBus
+    from flows.poll import poll_stage
+    from warehouse import db
+    from warehouse.feeds import FeedRow, due_feeds, register_feeds
+
+    rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><ttl>180</ttl>'
+           f'<item><link>{http_server.url("/a.html")}</link></item></channel></rss>')
+    ttl_feed = http_server.add("/ttl.xml", rss, headers={"Content-Type": "application/rss+xml"})
+    cached_feed = http_server.add("/cached.xml", rss.replace("<ttl>180</ttl>", ""),
+                                  headers={"Content-Type": "application/rss+xml", "Cache-Control": "max-age=36000"})
+    plain_feed = http_server.add("/plain.xml", rss.replace("<ttl>180</ttl>", ""),
+                                 headers={"Content-Type": "application/rss+xml"})
+    settings = Settings(home=tmp_path, allow_private_networks=True, per_host_interval=0, respect_robots=False)
+    with db.writer(settings.warehouse_path) as con:
+        register_feeds(con, [FeedRow(ttl_feed), FeedRow(cached_feed), FeedRow(plain_feed)])
+    assert poll_stage(settings, EmbeddedBus(settings.bus_dir), None, force=True).stage("feeds") == {"ok": 3}
+    with db.reader(settings.warehouse_path) as con:
+        intervals = {f.feed_url: f.poll_interval_s for f in due_feeds(con, force=True)}
+    assert intervals[ttl_feed] == 3 * 3600
+    assert intervals[cached_feed] == 36000
+    assert intervals[plain_feed] is not None and intervals[plain_feed] < 3 * 3600
