@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+import threading
 import time
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -19,13 +23,14 @@ from extractors.aggregators import (
 )
 from extractors.httpbody import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, decode_text, read_capped
 from extractors.netsafety import AddressPolicy, IPAddress, PinnedBackend, PinnedTransport, resolve
-from extractors.robots import RobotsCache
+from extractors.robots import RobotsCache, RobotsStore
 from schemas.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MAX_REDIRECTS = 10
 MAX_RETRY_WAIT = 30.0  # the longest backoff between retries
-# A host that asks for a longer pause than this (Retry-After, Crawl-delay) is deferred for the rest of the batch:
+# A host that asks for a longer pause than this (Retry-After, Crawl-delay) is deferred for the rest of the run (the stage run shares one Fetcher):
 # its pages get `deferred` (transient: a dead letter `oversight replay` re-queues) instead of holding the batch.
 MAX_HOST_WAIT = 5.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -86,7 +91,7 @@ class _Stop(Exception):
 class Fetcher:
     """Fetches with a global concurrency limit, per-host spacing, robots.txt and address checks."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, robots_store: RobotsStore | None = None) -> None:
         self._settings = settings
         self._policy = AddressPolicy.from_settings(settings.allow_private_networks, settings.allowed_networks)
         self._pins = PinnedBackend()
@@ -101,8 +106,8 @@ class Fetcher:
         self._slots = asyncio.Semaphore(settings.fetch_concurrency)
         self._host_locks: dict[str, asyncio.Lock] = {}
         self._host_next: dict[str, float] = {}
-        self._deferred: dict[str, str] = {}  # host -> why it is not asked again in this batch
-        self._robots = RobotsCache(settings.user_agent, self._fetch_robots)
+        self._deferred: dict[str, str] = {}  # host -> why it is not asked again in this run
+        self._robots = RobotsCache(settings.user_agent, self._fetch_robots, robots_store)
         # A slow drip of bytes resets the read timeout forever; this bounds a whole response.
         self._hop_deadline = settings.connect_timeout + 3 * settings.read_timeout
 
@@ -114,6 +119,11 @@ class Fetcher:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    @property
+    def robots_fetched(self) -> list[str]:
+        """The origins whose robots.txt this fetcher fetched over HTTP (not from the store)."""
+        return self._robots.fetched
 
     async def fetch_page(self, url: str) -> FetchResult:
         """GET an article page; `text` is the decoded HTML."""
@@ -271,7 +281,7 @@ class Fetcher:
             wait = _retry_after(response.headers.get("retry-after"), attempt)
             why = f"HTTP {response.status_code}, Retry-After {wait:.0f}s"
             if response.status_code == 429 and (last or wait > MAX_HOST_WAIT):
-                self._deferred[host] = why  # its other pages in this batch are not asked for
+                self._deferred[host] = why  # its other pages in this run are not asked for
             if last:
                 return response
             await self._close(response)
@@ -319,7 +329,7 @@ class Fetcher:
         lock = self._host_locks.setdefault(host, asyncio.Lock())
         async with lock:
             if host in self._deferred:
-                raise _Stop("deferred", f"host {host} is deferred for this batch ({self._deferred[host]})")
+                raise _Stop("deferred", f"host {host} is deferred for this run ({self._deferred[host]})")
             wait = self._host_next.get(host, 0.0) - time.monotonic()
             if wait > MAX_HOST_WAIT:
                 self._deferred[host] = f"its next request is {wait:.0f}s away (Crawl-delay)"
@@ -328,7 +338,7 @@ class Fetcher:
             if wait > 0:
                 await asyncio.sleep(wait)
                 if host in self._deferred:  # it answered 429 to the request before this one meanwhile
-                    raise _Stop("deferred", f"host {host} is deferred for this batch ({self._deferred[host]})")
+                    raise _Stop("deferred", f"host {host} is deferred for this run ({self._deferred[host]})")
             interval = max(self._settings.per_host_interval, self._robots.crawl_delay(host))
             self._host_next[host] = time.monotonic() + interval
 
@@ -454,3 +464,46 @@ async def _fetch_all(settings: Settings, items: list[tuple[str, str | None, str 
         else:
             jobs = [fetcher.fetch_feed(url, etag, modified) for url, etag, modified in items]
         return list(await asyncio.gather(*jobs))
+
+
+class FetchSession:
+    """One Fetcher for a whole stage run (a worker's life or a bounded run): its own event loop on a thread,
+    so every batch shares one HTTP client (connections reused), the per-host clocks and the robots cache,
+    and several batches can be fetched at once: a busy or slow host holds only its own pages."""
+
+    def __init__(self, settings: Settings, robots_store: RobotsStore | None = None) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fetch-loop", daemon=True)
+        self._thread.start()
+        self._store = robots_store
+        self.fetcher: Fetcher = self._call(self._open(settings, robots_store)).result()
+
+    @staticmethod
+    async def _open(settings: Settings, robots_store: RobotsStore | None) -> Fetcher:
+        return Fetcher(settings, robots_store)  # made on the loop that will use it
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
+    def fetch_articles(self, urls: Sequence[str]) -> concurrent.futures.Future[list[FetchResult]]:
+        """Start fetching the articles of `urls` (aggregator links resolved); the future keeps their order."""
+        async def gather() -> list[FetchResult]:
+            return list(await asyncio.gather(*(self.fetcher.fetch_article(u) for u in urls)))
+
+        return self._call(gather())
+
+    def close(self) -> None:
+        try:
+            self._call(self.fetcher.aclose()).result(timeout=10)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop.close()
+            if self._store is not None:
+                self._store.close()
+
+    def __enter__(self) -> FetchSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

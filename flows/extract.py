@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from extractors.article import ExtractedPage, extract_page
 from extractors.dedup import fingerprint
-from extractors.fetch import FetchResult, fetch_pages
+from extractors.fetch import FetchResult, FetchSession
+from extractors.robots import RobotsStore
 from extractors.urls import article_id, canonical_url
 from flows.cpu import ItemTimeout, Pending, map_chunks, submit_chunks, time_budget
 from flows.outcomes import Outcomes
@@ -20,6 +23,7 @@ from schemas.records import Article, DeadLetter, FeedEntry
 from schemas.settings import Settings
 
 log = logging.getLogger("oversight.extract")
+T = TypeVar("T")
 # Extraction outcomes that are the page's fault (a dead letter, replayable once the extractor is fixed).
 PAGE_FAILURES = frozenset({"extract_error", "timeout", "worker_died", "too_large"})
 
@@ -32,9 +36,33 @@ class FetchedBatch:
     pages: Pending[tuple[str, str, datetime | None], tuple[ExtractedPage, str | None]]
 
 
-def fetch_entries(settings: Settings, entries: Sequence[FeedEntry]) -> FetchedBatch:
-    """Fetch a batch's pages concurrently (I/O, beside the CPU stages), then queue their extraction."""
-    results = fetch_pages(settings, [e.url for e in entries]) if entries else []
+class Fetching:
+    """A stage run's fetching: one FetchSession (HTTP client, per-host clocks, robots.txt kept a day under
+    OVERSIGHT_HOME) and threads that chain each batch's fetch into its extraction, so OVERSIGHT_FETCH_LOOKAHEAD
+    batches are fetched at once and a busy host holds only its own pages."""
+
+    def __init__(self, settings: Settings) -> None:
+        store = RobotsStore(settings.home / "robots.sqlite") if settings.respect_robots else None
+        self.session = FetchSession(settings, store)
+        self._chains = ThreadPoolExecutor(settings.fetch_lookahead + 1, thread_name_prefix="fetch")
+
+    def submit(self, job: Callable[[], T]) -> Future[T]:
+        return self._chains.submit(job)
+
+    def close(self) -> None:
+        self._chains.shutdown(wait=True, cancel_futures=True)
+        self.session.close()
+
+    def __enter__(self) -> Fetching:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def fetch_entries(settings: Settings, entries: Sequence[FeedEntry], session: FetchSession) -> FetchedBatch:
+    """Fetch a batch's pages on the run's session (I/O, beside the CPU stages), then queue their extraction."""
+    results = session.fetch_articles([e.url for e in entries]).result() if entries else []
     todo = [i for i, r in enumerate(results) if r.outcome == "ok"]
     args = [(results[i].text or "", results[i].final_url, entries[i].published) for i in todo]
     budget = settings.item_time_budget

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.bus import Bus, BusError, Consumer, Message
 from flows.cpu import ItemTimeout, Pending, submit_chunks, time_budget
@@ -28,6 +30,9 @@ from schemas.records import (
 )
 from schemas.settings import Settings
 from warehouse.db import WarehouseError
+
+if TYPE_CHECKING:
+    from flows.extract import Fetching
 
 log = logging.getLogger("oversight.stages")
 
@@ -87,35 +92,49 @@ def run_batches(
     """Poll and process batches until the topic is drained or `limit` messages were handled.
 
     `prepare` starts a batch's I/O (fetching) as soon as it is polled, so it overlaps the CPU work of
-    `finish` on the batch before it; a batch is committed only after `finish` made its output durable.
+    `finish` on the batches before it: the extract stage keeps OVERSIGHT_FETCH_LOOKAHEAD batches in flight,
+    the others one. Batches are finished and committed in order, each only after `finish` made its output
+    durable.
     """
     outcomes, handled, queued, clock = Outcomes(), 0, 0, time.perf_counter()
     limit = limit or settings.max_per_run
-    ahead: tuple[list[Message], Any] | None = None
+    depth = settings.fetch_lookahead if stage == "extract" else 1
+    ahead: deque[tuple[list[Message], Any]] = deque()
+    drained = False
     while True:
         # A bounded run drains what is there: no waiting for more (the backends still wait for a group join).
-        batch = consumer.poll(min(batch_size(settings, stage), limit - queued), timeout=0.0) if queued < limit else []
-        queued += len(batch)
-        polled = (batch, prepare(batch)) if batch else None
-        if ahead is not None:
-            outcomes.merge(finish(*ahead))
-            consumer.commit(ahead[0])
-            handled += len(ahead[0])
-            log.info("%s: %d message(s) done (%s)", stage, handled, outcomes.summary([stage]))
-        if polled is None:
+        while not drained and len(ahead) <= depth and queued < limit:
+            batch = consumer.poll(min(batch_size(settings, stage), limit - queued), timeout=0.0)
+            if not batch:
+                drained = True
+                break
+            queued += len(batch)
+            ahead.append((batch, prepare(batch)))
+        if not ahead:
             break
-        ahead = polled
+        done = ahead.popleft()
+        outcomes.merge(finish(*done))
+        consumer.commit(done[0])
+        handled += len(done[0])
+        log.info("%s: %d message(s) done (%s)", stage, handled, outcomes.summary([stage]))
     outcomes.add("ms", stage, round((time.perf_counter() - clock) * 1000))  # stage time, for benchmarks
     return outcomes
 
 
-def extract_prepare(settings: Settings, batch: list[Message]) -> Future[tuple[Decoded, Any]]:
-    """Decode a batch of entries and start fetching their pages (then extracting them) in the background."""
-    from flows.extract import fetch_entries
+def extract_prepare(settings: Settings, batch: list[Message],
+                    fetching: Fetching | None = None) -> Future[tuple[Decoded, Any]]:
+    """Decode a batch of entries and start fetching their pages (then extracting them) in the background,
+    on the run's fetching (a one-off session when there is none, as for a message retried alone)."""
+    from flows.extract import Fetching, fetch_entries
 
     decoded = decode_batch("extract", batch, FeedEntry)
     entries = [r for _, r in decoded.records if isinstance(r, FeedEntry)]
-    return _fetcher().submit(lambda: (decoded, fetch_entries(settings, entries)))
+    if fetching is None:
+        with Fetching(settings) as once:
+            done: Future[tuple[Decoded, Any]] = Future()
+            done.set_result((decoded, fetch_entries(settings, entries, once.session)))
+            return done
+    return fetching.submit(lambda: (decoded, fetch_entries(settings, entries, fetching.session)))
 
 
 def extract_step(
@@ -131,17 +150,6 @@ def extract_step(
     publish(bus, topics.DEAD_LETTERS, [*decoded.dead, *dead])
     outcomes.add("extract", "dead_letter", len(decoded.dead))
     return outcomes
-
-
-_FETCHER: ThreadPoolExecutor | None = None
-
-
-def _fetcher() -> ThreadPoolExecutor:
-    # One fetch thread: each batch's fetches are already concurrent (async) inside it.
-    global _FETCHER
-    if _FETCHER is None:
-        _FETCHER = ThreadPoolExecutor(1, thread_name_prefix="fetch")
-    return _FETCHER
 
 
 TagResult = tuple[str, str | None, bytes | str, int]
@@ -258,6 +266,18 @@ STEPS: dict[str, Callable[[Settings, Bus, list[Message], Any], Outcomes]] = {
 PREPARE: dict[str, Callable[[Settings, list[Message]], Any]] = {"extract": extract_prepare, "tag": tag_prepare}
 
 
+def stage_prepare(settings: Settings, stage: str, run: ExitStack) -> Callable[[list[Message]], Any]:
+    """The stage's prepare for one run; what it needs for the whole run (the extract stage's fetching) is
+    opened once and closed with `run`."""
+    if stage == "extract":
+        from flows.extract import Fetching
+
+        fetching = run.enter_context(Fetching(settings))
+        return lambda batch: extract_prepare(settings, batch, fetching)
+    prepare = PREPARE.get(stage)
+    return (lambda batch: prepare(settings, batch)) if prepare else (lambda batch: None)
+
+
 def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message], prepared: Any = None) -> Outcomes:
     """Run the stage's step; if it fails on bad input, retry message by message and dead-letter the culprits.
 
@@ -294,12 +314,13 @@ def run_stage(settings: Settings, bus: Bus, stage: str, limit: int | None = None
     """Drain one stage's input topic (bounded by `limit`, default OVERSIGHT_MAX_PER_RUN)."""
     group, topic = topics.STAGE_INPUT[stage]
     consumer = bus.consumer(group, topic, bounded=True)
-    prepare = PREPARE.get(stage)
-    try:
-        outcomes = run_batches(stage, consumer, lambda b, p: process_batch(settings, bus, stage, b, p), settings,
-                               limit, (lambda b: prepare(settings, b)) if prepare else (lambda b: None))
-    finally:
-        consumer.close()
+    with ExitStack() as run:
+        prepare = stage_prepare(settings, stage, run)
+        try:
+            outcomes = run_batches(stage, consumer, lambda b, p: process_batch(settings, bus, stage, b, p),
+                                   settings, limit, prepare)
+        finally:
+            consumer.close()
     if stage == "land" and outcomes.stage("land").get("articles"):
         from flows.land import refresh_search
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
-from flows.bus import Bus, Consumer, open_bus
+from flows.bus import Bus, Consumer, Message, open_bus
 from flows.land import refresh_search
 from flows.outcomes import Outcomes
-from flows.stages import TRANSIENT, batch_size, process_batch
+from flows.stages import TRANSIENT, batch_size, process_batch, stage_prepare
 from schemas import topics
 from schemas.settings import Settings
 
@@ -58,10 +61,12 @@ def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float
     consumers = {s: bus.consumer(*topics.STAGE_INPUT[s]) for s in stages}
     outcomes, failures, indexed = Outcomes(), 0, 0
     idle_since: float | None = None  # set after the first poll, which includes the group join
+    run = ExitStack()  # what the worker's stages keep for its whole life (the extract stage's fetching)
     try:
+        prepares = {s: stage_prepare(settings, s, run) for s in stages}
         while not stop.stopped:
             try:
-                handled = sum(_one_batch(settings, bus, s, consumers[s], outcomes, i == 0)
+                handled = sum(_one_batch(settings, bus, s, consumers[s], outcomes, i == 0, prepares[s])
                               for i, s in enumerate(stages) if not stop.stopped)
                 failures = 0
             except TRANSIENT as exc:
@@ -81,16 +86,17 @@ def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float
         for consumer in consumers.values():
             consumer.close()
         bus.close()
+        run.close()
     return outcomes
 
 
 def _one_batch(settings: Settings, bus: Bus, stage: str, consumer: Consumer, outcomes: Outcomes,
-               primary: bool) -> int:
+               primary: bool, prepare: Callable[[list[Message]], Any]) -> int:
     batch = consumer.poll(batch_size(settings, stage), timeout=POLL_TIMEOUT_S if primary else 0.0)
     if not batch:
         return 0
     log.info("%s: batch of %d from %s to %s", stage, len(batch), batch[0].position, batch[-1].position)
-    outcomes.merge(process_batch(settings, bus, stage, batch))
+    outcomes.merge(process_batch(settings, bus, stage, batch, prepare(batch)))
     consumer.commit(batch)  # only after the step made its output durable
     log.info("%s: %d message(s) done (%s)", stage, len(batch), outcomes.summary([stage]))
     return len(batch)

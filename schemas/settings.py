@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     per_host_interval: float = Field(1.0, ge=0)
     respect_robots: bool = True
     fetch_concurrency: int = Field(16, ge=1)
+    # Batches of entries whose pages are fetched at once by one extract run (a busy host holds only its own).
+    fetch_lookahead: int = Field(4, ge=1, le=64)
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(20.0, gt=0)
     max_page_bytes: int = Field(5 * 1024 * 1024, ge=1024)
