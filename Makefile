@@ -10,7 +10,7 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run demo test lint typecheck install install-test browser eval bench bench-extract bench-tag \
-        bench-bus bench-warehouse bench-e2e clean
+        bench-bus bench-warehouse bench-e2e bench-polite clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,7 +62,11 @@ bench-warehouse: install
 bench-e2e: install-test
 	$(BIN)/python bench/bench_e2e.py
 
-bench: bench-extract bench-tag bench-bus bench-warehouse bench-e2e
+# The benchmark pages on 24 loopback hosts with robots.txt and 1 s per host: time against politeness's floor.
+bench-polite: install
+	$(BIN)/python -m bench.bench_polite
+
+bench: bench-extract bench-tag bench-bus bench-warehouse bench-e2e bench-polite
 
 clean:
 	rm -rf .oversight .pytest_cache .mypy_cache .ruff_cache
