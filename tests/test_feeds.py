@@ -239,10 +239,10 @@ def test_poll_honours_ttl_and_max_age_in_the_next_poll_time(tmp_path: Path, http
     plain_feed = http_server.add("/plain.xml", rss.replace("<ttl>180</ttl>", ""),
                                  headers={"Content-Type": "application/rss+xml"})
     settings = Settings(home=tmp_path, allow_private_networks=True, per_host_interval=0, respect_robots=False)
-    with db.writer(settings.warehouse_path) as con:
+    with db.writer(settings.lake) as con:
         register_feeds(con, [FeedRow(ttl_feed), FeedRow(cached_feed), FeedRow(plain_feed)])
     assert poll_stage(settings, EmbeddedBus(settings.bus_dir), None, force=True).stage("feeds") == {"ok": 3}
-    with db.reader(settings.warehouse_path) as con:
+    with db.reader(settings.lake) as con:
         intervals = {f.feed_url: f.poll_interval_s for f in due_feeds(con, force=True)}
     assert intervals[ttl_feed] == 3 * 3600
     assert intervals[cached_feed] == 36000
