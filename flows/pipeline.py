@@ -111,7 +111,18 @@ def prune_task() -> dict[str, int]:
         return {"bus.pruned": pruned} if pruned else {}
 
 
+@task(name="requeue-deferred", retries=2, retry_delay_seconds=5)
+def requeue_task() -> dict[str, int]:
+    """Send pages a host put off (Crawl-delay, 429) back to the entries once they have waited long enough."""
+    from flows.replay import requeue_deferred
+
+    with _stage_bus() as (settings, bus):
+        requeued = requeue_deferred(settings, bus)
+    return {"entries.requeued": requeued} if requeued else {}
+
+
 def _process_stages(outcomes: Outcomes, limit: int | None) -> dict[str, int]:
+    outcomes.merge(Outcomes(requeue_task()))
     for stage in PROCESS_STAGES:
         outcomes.merge(Outcomes(stage_task(stage, limit)))
     outcomes.merge(Outcomes(prune_task()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
@@ -26,7 +27,8 @@ SELECT dead_letter_id, stage, source_topic, key, reason, payload, replayed_at IS
 FROM dead_letters
 WHERE (dead_letter_id IN (SELECT unnest(?::VARCHAR[]))
        OR (? AND replayed_at IS NULL
-           AND (?::VARCHAR IS NULL OR reason = ?) AND (?::VARCHAR IS NULL OR stage = ?)))
+           AND (?::VARCHAR IS NULL OR reason = ?) AND (?::VARCHAR IS NULL OR stage = ?)
+           AND (?::TIMESTAMPTZ IS NULL OR failed_at <= ?)))
 ORDER BY failed_at, dead_letter_id
 """
 _MARK = "UPDATE dead_letters SET replayed_at = now() WHERE dead_letter_id IN (SELECT unnest(?::VARCHAR[]))"
@@ -55,19 +57,21 @@ class ReplayReport:
 
 
 def choose(con: duckdb.DuckDBPyConnection, ids: Sequence[str], reason: str | None, stage: str | None,
-           everything: bool) -> list[Letter]:
+           everything: bool, failed_before: datetime | None = None) -> list[Letter]:
     """Letters named by id (even if replayed before), plus the not-yet-replayed ones matching the filters."""
     by_filter = everything or reason is not None or stage is not None
-    rows = con.execute(_SELECT, [list(ids), by_filter, reason, reason, stage, stage]).fetchall()
+    rows = con.execute(_SELECT, [list(ids), by_filter, reason, reason, stage, stage, failed_before,
+                                 failed_before]).fetchall()
     return [Letter(*row) for row in rows]
 
 
 def replay(settings: Settings, bus: Bus, ids: Sequence[str] = (), reason: str | None = None,
-           stage: str | None = None, everything: bool = False, dry_run: bool = False) -> ReplayReport:
+           stage: str | None = None, everything: bool = False, dry_run: bool = False,
+           failed_before: datetime | None = None) -> ReplayReport:
     """Produce the chosen letters to their source topics, then mark them replayed in the warehouse."""
     report = ReplayReport()
     with db.writer(settings.lake) as con:
-        letters = choose(con, ids, reason, stage, everything)
+        letters = choose(con, ids, reason, stage, everything, failed_before)
         found = {letter.dead_letter_id for letter in letters}
         report.not_found = [i for i in ids if i not in found]
         for letter in letters:
@@ -86,6 +90,18 @@ def replay(settings: Settings, bus: Bus, ids: Sequence[str] = (), reason: str | 
         marked = [letter.dead_letter_id for letter in report.replayed]
         db.transaction(con, lambda: con.execute(_MARK, [marked]), "replay")
     return report
+
+
+# Pages a polite fetch put off (a host's long Crawl-delay, a 429 or Retry-After): each process run sends them
+# back to the entries once they have waited OVERSIGHT_DEFER_MINUTES, so they come back on their own.
+DEFERRED_REASONS = ("deferred", "http_429")
+
+
+def requeue_deferred(settings: Settings, bus: Bus) -> int:
+    """Re-queue the extract stage's deferred pages that have waited long enough; return how many."""
+    not_before = datetime.now(UTC) - timedelta(minutes=settings.defer_minutes)
+    return sum(len(replay(settings, bus, reason=reason, stage="extract", failed_before=not_before).replayed)
+               for reason in DEFERRED_REASONS)
 
 
 def _why_not_replayable(letter: Letter) -> str | None:

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(16, ge=1)
     # Batches of entries whose pages are fetched at once by one extract run (a busy host holds only its own).
     fetch_lookahead: int = Field(4, ge=1, le=64)
+    # A page put off by its host (long Crawl-delay, 429) is re-queued by a process run this long after.
+    defer_minutes: float = Field(15.0, ge=0)
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(20.0, gt=0)
     max_page_bytes: int = Field(5 * 1024 * 1024, ge=1024)

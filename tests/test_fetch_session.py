@@ -88,3 +88,21 @@ def test_the_extract_stage_keeps_several_batches_in_flight_and_finishes_them_in_
                 lambda b, p: Outcomes(tagging.append(f"finish {p}") or {}),  # type: ignore[func-returns-value]
                 settings, None, lambda b: tagging.append(f"prepare {b[0].key}") or b[0].key)
     assert tagging[:3] == ["prepare 0", "prepare 2", "finish 0"]  # other stages keep one batch ahead
+
+
+def test_a_process_run_requeues_pages_a_host_put_off_once_they_have_waited(tmp_path: Path) -> None:
+    from flows.land import land_dead_letter_batch
+    from flows.replay import requeue_deferred
+    from flows.stages import entry_dead_letter
+    from schemas import topics
+    from schemas.records import FeedEntry, decode
+
+    entry = FeedEntry(article_id="a1", url="http://slow.example/1", feed_url="http://slow.example/feed")
+    settings = Settings(home=tmp_path, defer_minutes=30)
+    land_dead_letter_batch(settings, [entry_dead_letter(entry, "deferred", "host slow.example is deferred"),
+                                      entry_dead_letter(entry, "not_html", "a PDF")])
+    bus = EmbeddedBus(settings.bus_dir)
+    assert requeue_deferred(settings, bus) == 0  # not waited long enough yet
+    assert requeue_deferred(settings.model_copy(update={"defer_minutes": 0}), bus) == 1
+    assert [decode(m.value) for m in bus.read(topics.ENTRIES, 0, 10)] == [entry]  # the bad page stays put
+    assert requeue_deferred(settings.model_copy(update={"defer_minutes": 0}), bus) == 0  # once only
