@@ -31,12 +31,8 @@ def read_only() -> Iterator[duckdb.DuckDBPyConnection]:
     however many batches land meanwhile.
     """
     try:
-        with db.reader(load_settings().lake) as con:
-            con.execute("BEGIN")
-            try:
-                yield con
-            finally:
-                con.execute("ROLLBACK")
+        with db.snapshot_reader(load_settings().lake) as con:
+            yield con
     except db.WarehouseError as exc:
         fail(str(exc), 2)
 

@@ -167,6 +167,18 @@ def reader(location: LakeLocation, shared: bool = True) -> Iterator[duckdb.DuckD
         con.close()
 
 
+@contextmanager
+def snapshot_reader(location: LakeLocation) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection whose statements share one transaction: a digest or an export reads one
+    snapshot of the lake throughout, however many batches land meanwhile."""
+    with reader(location) as con:
+        con.execute("BEGIN")
+        try:
+            yield con
+        finally:
+            con.execute("ROLLBACK")
+
+
 def write_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table], names: list[str]) -> None:
     """Register Arrow tables under their names and run the named SQL files in one transaction (retried)."""
     for view, table in tables.items():
