@@ -23,7 +23,7 @@ from pathlib import Path
 from bench.corpus import REAL_PAGES, real_page_ids
 from flows import cpu
 from flows.bus.embedded import EmbeddedBus
-from flows.sample import LoopbackHTTPServer
+from flows.sample import LoopbackHTTPServer, send_body
 from flows.stages import run_stage
 from schemas import topics
 from schemas.records import FeedEntry, encode
@@ -52,20 +52,13 @@ class Host:
                 path = self.path.split("?")[0]
                 host.requests[path] += 1
                 if path == "/robots.txt":
-                    self._send(200, "text/plain", b"User-agent: *\nAllow: /\n")
+                    send_body(self, 200, "text/plain", b"User-agent: *\nAllow: /\n")
                 elif path.removeprefix("/real/").removesuffix(".html") in host.pages:
                     page_id = path.removeprefix("/real/").removesuffix(".html")
-                    self._send(200, "text/html; charset=utf-8",
+                    send_body(self, 200, "text/html; charset=utf-8",
                                gzip.decompress((REAL_PAGES / f"{page_id}.html.gz").read_bytes()))
                 else:
-                    self._send(404, "text/plain", b"not found")
-
-            def _send(self, status: int, ctype: str, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    send_body(self, 404, "text/plain", b"not found")
 
             def log_message(self, format: str, *args: object) -> None:
                 return

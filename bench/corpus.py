@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from flows.sample import LoopbackHTTPServer
+from flows.sample import LoopbackHTTPServer, send_body
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "article-extraction-benchmark" / "html"
 FEED_SIZE = 150  # entries per feed: under OVERSIGHT_ENTRIES_PER_FEED, so nothing is capped
@@ -131,12 +131,7 @@ class CorpusServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
-                status, ctype, body = corpus.page(self.path.split("?")[0])
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_body(self, *corpus.page(self.path.split("?")[0]))
 
             def log_message(self, format: str, *args: object) -> None:
                 return

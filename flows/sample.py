@@ -35,24 +35,26 @@ class SampleError(RuntimeError):
     """The sample server cannot start (usually: its port is taken)."""
 
 
+def send_body(handler: BaseHTTPRequestHandler, status: int, content_type: str, body: bytes) -> None:
+    """Answer a request with a whole body (Content-Length set): the loopback servers' one way to reply."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def _handler(base_url: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
             path = self.path.split("?", 1)[0].lstrip("/")
             if path == "robots.txt":
-                return self._send(200, "text/plain", b"User-agent: *\nAllow: /\n")
+                return send_body(self, 200, "text/plain", b"User-agent: *\nAllow: /\n")
             target = (SAMPLE_DIR / path).resolve()
             if not path or SAMPLE_DIR.resolve() not in target.parents or not target.is_file():
-                return self._send(404, "text/plain", b"not found\n")
+                return send_body(self, 404, "text/plain", b"not found\n")
             body = target.read_bytes().replace(b"{BASE_URL}", base_url.encode())
-            self._send(200, _TYPES.get(target.suffix, "application/octet-stream"), body)
-
-        def _send(self, status: int, content_type: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_body(self, 200, _TYPES.get(target.suffix, "application/octet-stream"), body)
 
         def log_message(self, format: str, *args: object) -> None:  # quiet: the pipeline logs outcomes
             return

@@ -331,8 +331,9 @@ def last_flow_runs(prefect_home: Path, n: int = 8) -> tuple[str, list[FlowRunRow
     """
     api = os.environ.get("PREFECT_API_URL") or serving_api(prefect_home)
     if api:
-        if not os.environ.get("PREFECT_API_URL"):
-            os.environ["PREFECT_API_URL"] = api
-        return api, asyncio.run(_api_flow_runs(n))
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            return api, asyncio.run(_api_flow_runs(n))
     db_path = prefect_home / "prefect.db"
     return str(db_path), _db_flow_runs(db_path, n)
