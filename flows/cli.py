@@ -26,8 +26,9 @@ app.add_typer(feeds_app, name="feeds")
 
 DEFAULT_FEEDS = Path(__file__).resolve().parents[1] / "feeds.opml"
 PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
+# Read from a view that counts a syndicated story once (the raw events table has a row per copy).
 EXAMPLE_QUERY = ("SELECT agency, agency_state, technology, vendor, action, evidence "
-                 "FROM events ORDER BY published DESC LIMIT 10")
+                 "FROM story_events ORDER BY published DESC LIMIT 10")
 
 log = logging.getLogger("oversight")
 

@@ -39,6 +39,18 @@ def read_dictionary(con: duckdb.DuckDBPyConnection) -> list[Relation]:
     return sorted(found, key=lambda r: (r.kind != "view", order.get(r.name, len(order)), r.name))
 
 
+def undocumented_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(table or view, column) of every column with no comment, neither in the catalog nor in `dictionary`."""
+    return [(str(t), str(c)) for t, c, _, comment in con.execute(sql("catalog_columns")).fetchall()
+            if not (comment or "").strip()]
+
+
+def column_comments(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    """Column -> comment of one table or view (the meaning a Parquet export carries along)."""
+    return {str(c): str(comment) for t, c, _, comment in con.execute(sql("catalog_columns")).fetchall()
+            if t == name and comment}
+
+
 def macros(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(name, comment) of the warehouse's SQL macros."""
     return [(str(n), c or "") for n, c in con.execute(sql("catalog_macros")).fetchall()]

@@ -12,7 +12,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from warehouse.views import export_names
+from warehouse.dictionary import column_comments
+from warehouse.views import export_names, relations
 
 Format = Literal["csv", "json", "parquet"]
 
@@ -47,11 +48,29 @@ def export_all(con: duckdb.DuckDBPyConnection, fmt: Literal["csv", "parquet"], o
                raw: bool = False) -> list[Path]:
     """Write every table and view to `<out_dir>/<name>.<fmt>` (CSV neutralised unless `raw`); return the files."""
     written = []
+    comments = {name: comment for name, _, comment in relations(con)}
     for name in export_names(con):
         # The name comes from the warehouse's own catalog, quoted as an identifier (no user input).
         table = con.execute('SELECT * FROM "' + name.replace('"', '""') + '"').to_arrow_table()
+        if fmt == "parquet":
+            table = describe(table, comments.get(name), column_comments(con, name))
         written.append(write_table(table, fmt, out_dir / f"{name}.{fmt}", raw))
     return written
+
+
+def describe(table: pa.Table, comment: str | None, columns: dict[str, str]) -> pa.Table:
+    """The table with the data dictionary in its Arrow (and so Parquet) metadata: `description` on each field
+    (the column's comment; pyarrow, pandas and R arrow read it back) and, in the file's key-value metadata
+    (which any Parquet reader lists, e.g. DuckDB's parquet_kv_metadata), `description` (the table's comment)
+    and `column_descriptions` (a JSON object, column -> comment)."""
+    fields = [field.with_metadata({**(field.metadata or {}), b"description": columns[field.name].encode()})
+              if field.name in columns else field for field in table.schema]
+    meta = dict(table.schema.metadata or {})
+    meta[b"column_descriptions"] = json.dumps(
+        {name: columns[name] for name in table.column_names if name in columns}, ensure_ascii=False).encode()
+    if comment:
+        meta[b"description"] = comment.encode()
+    return table.cast(pa.schema(fields, metadata=meta))
 
 
 def _csv_safe(table: pa.Table, raw: bool) -> pa.Table:
