@@ -44,8 +44,9 @@ lint: install-test
 test: install-test browser lint
 	$(BIN)/pytest -q
 
+# GOLD=FILE.jsonl scores one set instead, e.g. the reviews written by `oversight review export-gold --out FILE`.
 eval: install
-	$(BIN)/python bench/eval.py
+	$(BIN)/python bench/eval.py $(if $(GOLD),--gold $(GOLD))
 
 bench-extract: install-test
 	$(BIN)/python bench/bench_extract.py

@@ -302,11 +302,13 @@ def feeds_export(
 def _register_commands() -> None:
     # Research and operations commands live in their own modules; each adds itself to `app`.
     from flows import cli_ops, cli_research
+    from flows.review_cli import review_app
     from flows.warehouse_cli import warehouse_app
 
     cli_research.register(app)
     cli_ops.register(app)
     app.add_typer(warehouse_app, name="warehouse")
+    app.add_typer(review_app, name="review")
 
 
 _register_commands()

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     google_news_origin: str = "https://news.google.com"
     # `oversight serve` starts Prefect's server (API, UI, scheduler) here on 127.0.0.1; 0 picks a free port.
     serve_port: int = Field(4200, ge=0, le=65535)
+    # `oversight web` (also started by `serve`): the review pages. Bound to loopback unless set; any other
+    # address needs web_token, asked of every request (a cookie set from ?token=, or Authorization: Bearer).
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8780, ge=0, le=65535)
+    web_token: SecretStr | None = None
+    # Who a review from this machine is recorded as (the login name when unset); the web page can say another.
+    reviewer: str | None = None
     bus_retention_days: float = Field(7.0, ge=0)
     workers: int = Field(0, ge=0, description="CPU worker processes; 0 = one per core")
     # Seconds one page's extraction or one article's tagging may take (~30 ms is usual); past it the item is a

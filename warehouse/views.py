@@ -17,6 +17,7 @@ RESEARCH_VIEWS = (
     "coverage",
     "stories",
     "story_events",
+    "corrected_events",
     "story_mentions",
     "syndicated_copies",
 )

@@ -1,5 +1,6 @@
 -- Agency x technology pairs first reported (as used, acquired or piloted) in the week, each with whether its
--- event needs review (any copy of the story confident makes it confident; unflagged rows count as unconfirmed).
+-- event needs review (any copy of the story confident or reviewed makes it confident; unflagged rows count as
+-- unconfirmed).
 SELECT coalesce(r.needs_review, true) AS needs_review,
        n.agency, n.agency_state, n.technology, n.vendor, n.action,
        strftime(n.first_seen AT TIME ZONE 'UTC', '%Y-%m-%d') AS day, n.evidence, n.url
@@ -7,7 +8,8 @@ FROM new_adoptions n
 LEFT JOIN (
     SELECT coalesce(c.story_id, e.article_id) AS story_id, e.agency_id, e.technology,
            bool_and(e.needs_review) AS needs_review
-    FROM events e LEFT JOIN syndicated_copies c USING (article_id)
+    FROM corrected_events e LEFT JOIN syndicated_copies c USING (article_id)
+    WHERE e.review_state <> 'rejected'
     GROUP BY ALL
 ) r ON r.story_id = n.article_id AND r.agency_id = n.agency_id AND r.technology = n.technology
 WHERE n.week_start = $week
