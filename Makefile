@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run demo test lint typecheck install install-test browser eval bench bench-extract bench-tag \
+.PHONY: run demo test lint typecheck install install-test browser postgres eval bench bench-extract bench-tag \
         bench-bus bench-warehouse bench-e2e bench-polite clean
 
 $(BIN)/python:
@@ -41,7 +41,12 @@ lint: install-test
 	$(BIN)/ruff check flows extractors schemas warehouse tests bench
 	$(BIN)/mypy flows schemas extractors warehouse
 
-test: install-test browser lint
+# Debian's PostgreSQL server binaries for the shared-catalog tests (each test session starts its own cluster).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
+test: install-test browser postgres lint
 	$(BIN)/pytest -q
 
 # GOLD=FILE.jsonl scores one set instead, e.g. the reviews written by `oversight review export-gold --out FILE`.

@@ -108,7 +108,7 @@ def run(
     prefect_api.stop_soon()
     finish("run --sample" if sample else "run", started, outcomes, clock)
     settings = load_settings()
-    typer.echo(f"warehouse: {settings.lake.catalog} (data in {settings.lake.data_path})")
+    typer.echo(f"warehouse: {settings.lake.shown} (data in {settings.lake.data_path})")
     typer.echo(f'try: oversight query "{EXAMPLE_QUERY}"')
 
 

@@ -155,7 +155,7 @@ def _totals(rows: list[GroupLag]) -> list[dict[str, Any]]:
 def _warehouse_status(settings: Settings) -> dict[str, Any]:
     from warehouse import db
 
-    out: dict[str, Any] = {"path": settings.lake.catalog}
+    out: dict[str, Any] = {"path": settings.lake.shown}
     try:
         with db.reader(settings.lake) as con:
             row = con.execute("SELECT count(*), count(replayed_at) FROM dead_letters").fetchone()

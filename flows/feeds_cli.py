@@ -19,7 +19,7 @@ DEAD_AFTER_FAILURES = 10
 def print_feeds(settings: Settings) -> None:
     with db.reader(settings.lake) as con:
         rows = con.execute(db.sql("list_feeds")).fetchall()
-    table = Table(title=f"{len(rows)} feed(s) in {settings.lake.catalog}")
+    table = Table(title=f"{len(rows)} feed(s) in {settings.lake.shown}")
     for column in ("feed", "last outcome", "fails", "entries", "last new entry", "next poll", "health"):
         table.add_column(column)
     for url, title, _cat, active, outcome, _status, fails, seen, _polled, last_new, next_poll, error in rows:

@@ -32,17 +32,19 @@ def move(
         fail(str(exc), 2)
         raise
     typer.echo(", ".join(f"{table} {rows}" for table, rows in moved.items()))
-    typer.echo(f"moved {old} into {settings.lake.catalog}; the old file is now {old.name}.moved")
+    typer.echo(f"moved {old} into {settings.lake.shown}; the old file is now {old.name}.moved")
     typer.echo(f"search index: {refresh_search_index(settings.lake)} article(s) indexed")
 
 
 @warehouse_app.command()
 def attach() -> None:
     """Print the line that attaches the lake read-only from the DuckDB CLI, Python or R."""
+    from schemas.settings import hide_password
     from warehouse.lake import attach_sql
 
-    line = attach_sql(load_settings().lake, read_only=True) + "; USE lake;"
-    typer.echo(f"DuckDB CLI or any DuckDB:  {line}")
+    attach_line = hide_password(attach_sql(load_settings().lake, read_only=True))
+    typer.echo(f"DuckDB CLI or any DuckDB:  {attach_line}; USE lake;")
     typer.echo('Python (oversight installed):  from warehouse import connect; con = connect()')
-    attach_line = attach_sql(load_settings().lake, read_only=True)
     typer.echo(f'R (duckdb package):  DBI::dbExecute(con, "{attach_line}"); DBI::dbExecute(con, "USE lake")')
+    if "***" in attach_line:
+        typer.echo("(password hidden: give it in PGPASSWORD or ~/.pgpass rather than in OVERSIGHT_CATALOG)")

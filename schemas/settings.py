@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,10 +22,26 @@ DEFAULT_USER_AGENT = (
 class LakeLocation:
     """Where the warehouse lives: its DuckLake catalog, its data files, and the full-text index beside them."""
 
-    catalog: str  # what follows `ducklake:` in ATTACH, e.g. "sqlite:/abs/path/catalog.sqlite"
+    catalog: str  # what follows `ducklake:` in ATTACH: "sqlite:/abs/path/catalog.sqlite", "postgres:dbname=..."
     data_path: str  # folder (or object-store prefix) of the Parquet data files, ending in "/"
     search_path: Path  # the DuckDB file holding the full-text index
     legacy_path: Path | None = None  # a pre-lake DuckDB warehouse that `oversight warehouse move` brings in
+
+    @property
+    def shown(self) -> str:
+        """The catalog as messages name it: a password in the connection string is hidden."""
+        return hide_password(self.catalog)
+
+
+_PASSWORDS = (re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE),
+              re.compile(r"(://[^:/@\s]+:)([^@\s]+)(?=@)"))
+
+
+def hide_password(text: str) -> str:
+    """`text` with any password of a libpq connection string or URI in it replaced by ***."""
+    for pattern in _PASSWORDS:
+        text = pattern.sub(r"\1***", text)
+    return text
 
 
 class Settings(BaseSettings):
@@ -101,11 +118,13 @@ class Settings(BaseSettings):
 
     @property
     def lake(self) -> LakeLocation:
-        """OVERSIGHT_CATALOG (default the SQLite file $OVERSIGHT_HOME/catalog.sqlite) and OVERSIGHT_DATA_PATH
-        (default $OVERSIGHT_HOME/lake/)."""
+        """OVERSIGHT_CATALOG (default the SQLite file $OVERSIGHT_HOME/catalog.sqlite; `postgres:<libpq string>`
+        or a postgresql:// URI for a shared catalog) and OVERSIGHT_DATA_PATH (default $OVERSIGHT_HOME/lake/)."""
         catalog = self.catalog or str(self.home / "catalog.sqlite")
         kind, sep, target = catalog.partition(":")
-        if not sep or len(kind) < 2:  # a bare path (a Windows drive letter is not a catalog kind)
+        if kind in ("postgresql", "postgres") and target.startswith("//"):  # a libpq URI, postgresql://...
+            kind, target = "postgres", catalog
+        elif not sep or len(kind) < 2:  # a bare path (a Windows drive letter is not a catalog kind)
             kind, target = "sqlite", catalog
         if kind == "sqlite":
             target = str(Path(target).expanduser().resolve())

@@ -42,3 +42,23 @@ def fresh_kafka_broker() -> Iterator[TansuBroker]:
         yield broker
     finally:
         broker.stop()
+
+
+# --- PostgreSQL: a throwaway cluster (Debian's binaries) for the shared-catalog tests, started when first used ---
+from tests.postgres_cluster import PostgresCluster, start_cluster  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One cluster for the session, on a free loopback port, as an unprivileged user; stopped by its pid."""
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_catalog(postgres_cluster: PostgresCluster) -> str:
+    """OVERSIGHT_CATALOG for a new, empty database of the session's cluster."""
+    return postgres_cluster.catalog()

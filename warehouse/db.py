@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -14,13 +15,15 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
-from schemas.settings import LakeLocation
+from schemas.settings import LakeLocation, hide_password
 from warehouse import lake
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 COMMIT_ATTEMPTS = 8
+# Commits of this process retried after a conflict with another writer, per kind of write (benchmarks read it).
+CONFLICTS: Counter[str] = Counter()
 
 
 class WarehouseError(RuntimeError):
@@ -59,11 +62,19 @@ def is_commit_conflict(exc: BaseException) -> bool:
         or "Transaction conflict" in text or "write-write conflict" in text.lower())
 
 
-def transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T], what: str = "write") -> T:
-    """Run `work` in one transaction; a commit that conflicts with another writer reruns it from the start."""
+def transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T], what: str = "write",
+                fenced: bool = True) -> T:
+    """Run `work` in one transaction; a commit that conflicts with another writer reruns it from the start.
+
+    `fenced` (all but migrations, which run before the fence exists): the transaction also updates the one
+    row of `write_fence`, so that of two concurrent writers the later always conflicts and reruns, seeing
+    the earlier's rows; DuckLake alone lets concurrent appends (two MERGEs inserting one id) both commit.
+    """
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
         con.execute("BEGIN")
         try:
+            if fenced:
+                con.execute(sql("bump_write_fence"))
             result = work()
             con.execute("COMMIT")
             return result
@@ -74,6 +85,7 @@ def transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T], what: str
             if attempt == COMMIT_ATTEMPTS:
                 raise WarehouseError(f"{what} still conflicted with other writers of the warehouse after "
                                      f"{attempt} attempts (a transient error: the batch is retried): {exc}") from exc
+            CONFLICTS[what] += 1
             delay = min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random())
             log.info("%s conflicted with another writer of the warehouse (%s); retry %d in %.2f s",
                      what, str(exc).splitlines()[-1][:120], attempt, delay)
@@ -96,7 +108,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """
     transaction(con, lambda: con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"), "schema_migrations")
+        "(version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"), "schema_migrations",
+        fenced=False)
     applied = []
     for version, name, text in migrations():
         def apply(version: int = version, name: str = name, text: str = text) -> bool:
@@ -108,20 +121,24 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             return True
 
         try:
-            if transaction(con, apply, f"migration {name}"):
+            if transaction(con, apply, f"migration {name}", fenced=False):
                 applied.append(name)
         except duckdb.Error as exc:
             raise WarehouseError(f"migration {name} failed: {exc}") from exc
     return applied
 
 
-def _open(location: LakeLocation, read_only: bool, shared: bool = True) -> duckdb.DuckDBPyConnection:
+def open_lake(location: LakeLocation, read_only: bool, shared: bool = True) -> duckdb.DuckDBPyConnection:
+    """`lake.connect` with its failures as WarehouseError naming the catalog (never its password)."""
     try:
         return lake.connect(location, read_only, shared)
     except lake.LakeError as exc:
         raise WarehouseError(str(exc)) from exc
     except duckdb.Error as exc:
-        raise WarehouseError(f"cannot attach the warehouse's catalog {location.catalog}: {exc}") from exc
+        if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
+            raise missing_lake(location) from exc  # a catalog database with no lake in it yet
+        raise WarehouseError(f"cannot attach the warehouse's catalog {location.shown}: "
+                             f"{hide_password(str(exc))}") from exc
 
 
 _MIGRATED: set[str] = set()
@@ -131,9 +148,9 @@ def missing_lake(location: LakeLocation) -> WarehouseError:
     """The error for a lake that does not exist yet, pointing at `warehouse move` when an old warehouse waits."""
     legacy = location.legacy_path
     if legacy is not None and legacy.exists():
-        return WarehouseError(f"{legacy} is a warehouse from before the lake, and the lake {location.catalog} "
+        return WarehouseError(f"{legacy} is a warehouse from before the lake, and the lake {location.shown} "
                               "does not exist yet: run `oversight warehouse move` once to bring it in")
-    return WarehouseError(f"no warehouse at {location.catalog} yet: run `oversight run` (or --sample) first")
+    return WarehouseError(f"no warehouse at {location.shown} yet: run `oversight run` (or --sample) first")
 
 
 @contextmanager
@@ -142,7 +159,7 @@ def writer(location: LakeLocation, shared: bool = True) -> Iterator[duckdb.DuckD
     legacy = location.legacy_path
     if not lake.exists(location) and legacy is not None and legacy.exists():
         raise missing_lake(location)
-    con = _open(location, read_only=False, shared=shared)
+    con = open_lake(location, read_only=False, shared=shared)
     try:
         if location.catalog not in _MIGRATED:  # once per process: a new migration ships with new code
             migrate(con)
@@ -160,7 +177,7 @@ def reader(location: LakeLocation, shared: bool = True) -> Iterator[duckdb.DuckD
     """
     if not lake.exists(location):
         raise missing_lake(location)
-    con = _open(location, read_only=True, shared=shared)
+    con = open_lake(location, read_only=True, shared=shared)
     try:
         yield con
     finally:

@@ -1,6 +1,6 @@
 """Connecting to the warehouse, a DuckLake: an in-memory DuckDB with the lake attached as `lake`.
 
-The catalog (a SQLite file by default) holds the tables' metadata and every commit as a snapshot; the data sit
+The catalog (a SQLite file by default, a PostgreSQL database when several machines share the lake) holds the tables' metadata and every commit as a snapshot; the data sit
 in Parquet files under the data path. Any number of processes attach it at once: writers commit optimistically
 (a conflicting commit fails and is retried by `warehouse.db`), readers see the last committed snapshot and
 never wait for a writer or make one wait. Extensions are loaded from their PyPI wheels by path, never fetched.
@@ -22,7 +22,9 @@ from warehouse import duckfile
 
 ALIAS = "lake"
 ATTACH_ATTEMPTS = 20
-_LAKE_EXTENSIONS = (("duckdb_extension_ducklake", "ducklake"), ("duckdb_extension_sqlite_scanner", "sqlite_scanner"))
+# The extension that speaks each kind of catalog database, loaded after ducklake itself.
+_CATALOG_EXTENSIONS = {"sqlite": ("duckdb_extension_sqlite_scanner", "sqlite_scanner"),
+                       "postgres": ("duckdb_extension_postgres_scanner", "postgres_scanner")}
 
 
 class LakeError(RuntimeError):
@@ -71,15 +73,21 @@ def attach_sql(location: LakeLocation, read_only: bool) -> str:
     return f"ATTACH {target} AS {ALIAS} (DATA_PATH {duckfile.quote_literal(location.data_path)})"
 
 
+def _is_creation_race(exc: duckdb.Error) -> bool:
+    text = str(exc)
+    return any(sign in text for sign in ("database is locked", "already exists", "duplicate key value",
+                                         "could not serialize access"))
+
+
 def _attach(con: duckdb.DuckDBPyConnection, location: LakeLocation, read_only: bool) -> None:
-    # Two processes creating a new lake at once race to initialise its catalog; the loser finds the SQLite
-    # file locked (or half set up) and attaches fine a moment later.
+    # Two processes creating a new lake at once race to initialise its catalog; the loser finds the catalog
+    # locked (SQLite) or its tables already created (PostgreSQL) and attaches fine a moment later.
     for attempt in range(ATTACH_ATTEMPTS):
         try:
             con.execute(attach_sql(location, read_only))
             return
         except duckdb.Error as exc:
-            if "database is locked" not in str(exc) and "already exists" not in str(exc):
+            if not _is_creation_race(exc):
                 raise
             if attempt == ATTACH_ATTEMPTS - 1:
                 raise
@@ -115,15 +123,16 @@ _SHARED_MAX = 4
 
 def _instance(location: LakeLocation, read_only: bool) -> duckdb.DuckDBPyConnection:
     kind = location.catalog.partition(":")[0]
-    if kind != "sqlite":
-        raise LakeError(f"catalog {location.catalog!r}: only a SQLite catalog file is supported so far "
-                        "(set OVERSIGHT_CATALOG to a file path)")
+    if kind not in _CATALOG_EXTENSIONS:
+        raise LakeError(f"catalog {location.shown!r}: a DuckLake catalog is a SQLite file (a path) or a "
+                        "PostgreSQL database (postgres:dbname=... host=... or postgresql://...); set "
+                        "OVERSIGHT_CATALOG to one of those")
     path = sqlite_catalog(location)
     if path is not None and not read_only:
         _prepare_sqlite(path)
     con = duckdb.connect(config=duckfile.CONFIG)
     try:
-        for package, name in _LAKE_EXTENSIONS:
+        for package, name in (("duckdb_extension_ducklake", "ducklake"), _CATALOG_EXTENSIONS[kind]):
             load_extension(con, package, name)
         _attach(con, location, read_only)
         con.execute(f"USE {ALIAS}")

@@ -37,14 +37,14 @@ def move_into_lake(old: Path, location: LakeLocation) -> dict[str, int]:
         try:
             busy = [t for t in MOVED if con.execute(f"SELECT count(*) FROM {ALIAS}.{t}").fetchall()[0][0]]
             if busy:
-                raise WarehouseError(f"the lake {location.catalog} already holds rows in {', '.join(busy)}: "
+                raise WarehouseError(f"the lake {location.shown} already holds rows in {', '.join(busy)}: "
                                      "a warehouse is only moved into an empty lake")
             moved = transaction(con, lambda: {t: _copy(con, t) for t in MOVED}, "move")
         finally:
             con.execute(f"USE {ALIAS}")
             con.execute(f"DETACH {SOURCE}")
     old.rename(old.with_name(old.name + ".moved"))
-    log.info("moved %s into %s: %s", old, location.catalog, moved)
+    log.info("moved %s into %s: %s", old, location.shown, moved)
     return moved
 
 

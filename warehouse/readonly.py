@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from schemas.settings import LakeLocation
 from warehouse import lake
-from warehouse.db import WarehouseError, missing_lake
+from warehouse.db import WarehouseError, missing_lake, open_lake
 
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
@@ -47,10 +47,7 @@ def run_query(location: LakeLocation, text: str) -> pa.Table:
     if not lake.exists(location):
         raise missing_lake(location)
     # An instance of its own: the lock-down is instance-wide and must not reach the process's other connections.
-    try:
-        con = lake.connect(location, read_only=True, shared=False)
-    except (lake.LakeError, duckdb.Error) as exc:
-        raise WarehouseError(f"cannot attach the warehouse's catalog {location.catalog}: {exc}") from exc
+    con = open_lake(location, read_only=True, shared=False)
     try:
         lock_down(con)
         check_read_only(con, text)
