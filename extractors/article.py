@@ -118,9 +118,10 @@ def extract_page(html: str, url: str, *, extractor: str = "chain",
         return ExtractedPage.failed(extractor, "too_large", f"{url}: {tags} tags, over the {MAX_TAGS} an "
                                     "article page could have (extractors walk every element many times)")
     raw = run(html, url) if html.strip() else _Raw(extractor)
-    text = raw.text.strip()
+    title = " ".join(raw.title.split())
+    text = drop_title_line(raw.text.strip(), title)
     return ExtractedPage(
-        title=" ".join(raw.title.split()),
+        title=title,
         text=text,
         authors=clean_authors(raw.authors),
         published=choose_published(raw.published, feed_published, url),
@@ -130,6 +131,32 @@ def extract_page(html: str, url: str, *, extractor: str = "chain",
         extractor=raw.extractor,
         status=text_status(text),
     )
+
+
+def drop_title_line(text: str, title: str) -> str:
+    """The text without a first line that only repeats the headline (extractors keep the page's <h1>).
+
+    The headline is stored apart (`title`) and the tagger reads title + blank line + text, so a copy at the
+    top of the text would be read twice and glued onto the dateline. A first line counts as the headline when
+    it equals the title once case, spacing and punctuation are set aside, or when the title is that line plus
+    the site's name after a separator ("Headline | Outlet").
+    """
+    first, newline, rest = text.partition("\n")
+    line = " ".join(first.split())
+    if not line or not title or not newline:
+        return text
+    same = _comparable(line) == _comparable(title)
+    with_site = title.casefold().startswith(line.casefold()) and _SITE_SUFFIX.match(title[len(line):])
+    return rest.lstrip() if same or with_site else text
+
+
+def _comparable(text: str) -> str:
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
+
+
+_NON_WORD = re.compile(r"[^\w]+")
+# What separates a headline from the site name in a <title>: "Headline | Outlet", "Headline - Outlet".
+_SITE_SUFFIX = re.compile(r"\s*[|\-\u2013\u2014:\u00b7\u2022]\s*\S")
 
 
 def text_status(text: str) -> str:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractors import article
-from extractors.article import EXTRACTORS, extract_page, text_status
+from extractors.article import EXTRACTORS, drop_title_line, extract_page, text_status
 from extractors.metadata import canonical_link, choose_published, clean_authors, url_date
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -187,3 +187,27 @@ def test_chain_runs_readability_where_the_page_holds_more_text_than_trafilatura_
     monkeypatch.setattr(article, "_readability_text", lambda html: calls.append(html) or "")
     extract_page(html, "https://example.org/news/story")
     assert calls == [html]
+
+
+@pytest.mark.parametrize("text,title,kept", [
+    ("Austin police buy drones\nAUSTIN, Texas — The department bought six.", "Austin police buy drones",
+     "AUSTIN, Texas — The department bought six."),
+    ("AUSTIN POLICE BUY DRONES!\nAUSTIN — Six.", "Austin police buy drones", "AUSTIN — Six."),
+    ("Austin police buy drones\nAUSTIN — Six.", "Austin police buy drones | KXAN", "AUSTIN — Six."),
+    # a lede that merely starts like the headline, or a text that is only one line, is kept whole
+    ("Austin police buy drones for the lake patrol.\nMore.", "Austin police buy drones",
+     "Austin police buy drones for the lake patrol.\nMore."),
+    ("Austin police buy drones", "Austin police buy drones", "Austin police buy drones"),
+    ("AUSTIN — Six drones.\nAustin police buy drones", "Austin police buy drones",
+     "AUSTIN — Six drones.\nAustin police buy drones"),
+])
+def test_a_leading_copy_of_the_headline_is_dropped(text: str, title: str, kept: str) -> None:
+    assert drop_title_line(text, title) == kept
+
+
+def test_no_sample_page_text_starts_with_its_title() -> None:
+    pages = sorted((Path(__file__).resolve().parents[1] / "flows" / "sample" / "pages").glob("*.html"))
+    extracted = [extract_page(p.read_text(encoding="utf-8"), f"http://sample.invalid/pages/{p.name}") for p in pages]
+    assert len(extracted) == 37 and all(page.title for page in extracted)
+    repeating = [page.title for page in extracted if page.text.split("\n", 1)[0].strip() == page.title]
+    assert repeating == []

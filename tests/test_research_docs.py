@@ -114,3 +114,15 @@ def test_readme_python_example_runs_without_warnings(sample_home: Path, monkeypa
         exec(block.group(1), scope)  # noqa: S102 - the README's own example, run as a reader would
     frame = scope["frame"]
     assert len(frame) == 10 and str(frame["first_seen"].dtype).startswith("datetime64")  # type: ignore[arg-type]
+
+
+def test_sample_evidence_is_one_sentence_without_the_headline(lake: LakeLocation) -> None:
+    rows = run_query(lake, "SELECT a.title, a.text, e.evidence, e.evidence_start, e.evidence_end FROM events e "
+                           "JOIN articles a USING (article_id)").to_pylist()
+    texts = run_query(lake, "SELECT title, text FROM articles WHERE status = 'ok'").to_pylist()
+    assert len(rows) >= 30 and len(texts) == 37
+    assert [t["title"] for t in texts if t["text"].split("\n", 1)[0].strip() == t["title"]] == []
+    for row in rows:
+        tagged = f"{row['title']}\n\n{row['text']}"  # what the tagger read (offsets are into it)
+        assert tagged[row["evidence_start"]:row["evidence_end"]] == row["evidence"]
+        assert "\n" not in row["evidence"] and not row["evidence"].startswith(row["title"]), row["evidence"]
