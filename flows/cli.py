@@ -8,6 +8,7 @@ prepare_environment()
 
 import logging  # noqa: E402
 import os  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
@@ -205,6 +206,7 @@ def serve(
     except serving.ServeError as exc:
         fail(str(exc), 2)
     where = f"Prefect UI at {server.ui_url}" if server else f"on {os.environ['PREFECT_API_URL']}"
+    web_process = _start_web(server)
     typer.echo("serving " + ", ".join(serving.describe(d) for d in deployments) + f"; {where}; Ctrl-C stops")
     try:
         with serving.advertised(Path(os.environ["PREFECT_HOME"]), os.environ["PREFECT_API_URL"],
@@ -214,9 +216,47 @@ def serve(
     except Exception as exc:  # noqa: BLE001 - the count is a courtesy; stopping must stay quiet and complete
         counts = f"unknown ({exc.__class__.__name__}: {exc})"
     finally:
+        from flows.web import stop_process
+
+        stop_process(web_process)
         if server:
             server.stop()
     typer.echo(f"oversight serve: flow runs {counts} ({time.monotonic() - clock:.0f} s)")
+
+
+def _start_web(server: object) -> subprocess.Popen[bytes]:
+    """The review pages beside the schedules (`oversight web` in a child process)."""
+    from flows.web import WebError, start_web_process
+
+    settings = load_settings()
+    try:
+        process = start_web_process(settings)
+    except WebError as exc:
+        if server is not None:
+            server.stop()  # type: ignore[attr-defined]
+        fail(str(exc), 2)
+        raise
+    typer.echo(f"review pages at http://{settings.web_host}:{settings.web_port}/ (log: {settings.home / 'web.log'})")
+    return process
+
+
+@app.command()
+def web(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default OVERSIGHT_WEB_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default OVERSIGHT_WEB_PORT, 8780).")] = None,
+) -> None:
+    """Serve the review pages until Ctrl-C: the events list with filters, each event with its article and
+    evidence, confirm/reject/correct with keyboard shortcuts, and an Atom feed per filter."""
+    _setup_logging()
+    from flows.web import WebError, serve_web
+
+    overrides = {k: v for k, v in (("web_host", host), ("web_port", port)) if v is not None}
+    settings = load_settings(**overrides)
+    try:
+        typer.echo(f"review pages at http://{settings.web_host}:{settings.web_port}/ ; Ctrl-C stops")
+        serve_web(settings)
+    except WebError as exc:
+        fail(str(exc), 2)
 
 
 @app.command()
