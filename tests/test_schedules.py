@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 import pytest
 import yaml
@@ -33,7 +34,8 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     values = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
     values |= {"OVERSIGHT_HOME": str(tmp_path / "home"), "OVERSIGHT_BUS": "embedded",
                "OVERSIGHT_ALLOW_PRIVATE_NETWORKS": "true", "OVERSIGHT_PER_HOST_INTERVAL": "0",
-               "OVERSIGHT_SERVE_PORT": "0", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+               "OVERSIGHT_SERVE_PORT": "0", "OVERSIGHT_WEB_PORT": str(free_port()),
+               "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     with serve_sample(free_port()) as base_url:
         for url in sample_feed_urls(base_url):
             added = oversight(values, "feeds", "add", url)
@@ -133,6 +135,9 @@ def test_serve_runs_the_schedules_and_stops_cleanly_on_ctrl_c(env: dict[str, str
         assert not [r for r in flow_runs(env) if r["flow"] == "weekly-digest" and r["state"] == "Cancelled"]
         children = psutil.Process(serve.pid).children(recursive=True)
         assert children  # Prefect's server at least
+        # The review pages run beside the schedules, on the lake they fill.
+        page = httpx.get(f"http://127.0.0.1:{env['OVERSIGHT_WEB_PORT']}/?technology=face_recognition", timeout=30)
+        assert page.status_code == 200 and "<tr data-href" in page.text, page.text[:2000]
     finally:
         if serve.poll() is None:
             serve.send_signal(signal.SIGINT)
