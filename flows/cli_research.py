@@ -189,7 +189,7 @@ def digest(
         except ValueError as exc:
             fail(str(exc))
     with read_only() as con:
-        for path in write_digest(con, week, out):
+        for path in write_digest(con, week, out, load_settings().web_url):
             typer.echo(f"wrote {path}")
 
 

@@ -156,7 +156,7 @@ def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
     settings = load_settings()
     clock = time.monotonic()
     with db.snapshot_reader(settings.lake) as con:  # one snapshot of the lake for the whole digest
-        paths = write_digest(con, week, Path(out))
+        paths = write_digest(con, week, Path(out), settings.web_url)
     iso_week = paths[0].stem.removeprefix("digest-")
     create_markdown_artifact(markdown=paths[0].read_text(encoding="utf-8"), key="weekly-digest",
                              description=f"oversight weekly digest {iso_week}")

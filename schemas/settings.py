@@ -135,6 +135,12 @@ class Settings(BaseSettings):
                             self.warehouse_path.resolve())
 
     @property
+    def web_url(self) -> str:
+        """Where `oversight web` serves its pages (the digest links each event there)."""
+        host = f"[{self.web_host}]" if ":" in self.web_host else self.web_host
+        return f"http://{host}:{self.web_port}"
+
+    @property
     def warehouse_path(self) -> Path:
         """The pre-lake DuckDB file: OVERSIGHT_WAREHOUSE, else $OVERSIGHT_HOME/warehouse.duckdb."""
         return self.warehouse or self.home / "warehouse.duckdb"

@@ -155,3 +155,18 @@ def test_an_article_verdict_applies_to_its_events_until_an_event_verdict_follows
     with db.writer(lake) as con:
         review_event(con, event_id("b1", "agency:dallas-police-department", "robots"), "confirmed", "ana")
     assert rows(lake, "SELECT agency FROM story_events WHERE article_id = 'b1'") == [("Dallas Police Department",)]
+
+
+def test_the_digest_links_each_event_to_its_review_page(lake: LakeLocation, tmp_path: Path) -> None:
+    from warehouse.digest import write_digest
+
+    with db.snapshot_reader(lake) as con:
+        md, page, csv_file = write_digest(con, "2026-W11", tmp_path / "d", "http://127.0.0.1:8780")
+    a4_page = f"http://127.0.0.1:8780/events/{A4_FACE}"
+    assert f"[link]({a4_page})" in md.read_text(encoding="utf-8")  # the Portland ban
+    assert f'<a href="{a4_page}">review</a>' in page.read_text(encoding="utf-8")
+    lines = csv_file.read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith(",url,page") and any(line.endswith(a4_page) for line in lines[1:])
+    with db.snapshot_reader(lake) as con:  # without a web address, no page column
+        plain = write_digest(con, "2026-W11", tmp_path / "p")[2].read_text(encoding="utf-8")
+    assert plain.splitlines()[0].endswith(",url") and "/events/" not in plain

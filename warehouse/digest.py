@@ -45,6 +45,8 @@ class Digest:
     events: list[Row] = field(default_factory=list)
     # New adoptions whose event needs review (confidence below the tagger's threshold), listed apart.
     unconfirmed: list[Row] = field(default_factory=list)
+    # Where `oversight web` serves event pages: event rows then end with the link to their page.
+    web_url: str | None = None
 
     @property
     def week_end(self) -> date:
@@ -80,13 +82,17 @@ def last_complete_week(today: date | None = None) -> str:
     return week_label(today - timedelta(days=today.weekday() + 7))
 
 
-def build_digest(con: duckdb.DuckDBPyConnection, week: str) -> Digest:
-    """Query the views for one ISO week."""
+def build_digest(con: duckdb.DuckDBPyConnection, week: str, web_url: str | None = None) -> Digest:
+    """Query the views for one ISO week; with `web_url`, each event row ends with the link to its page."""
     monday = parse_week(week)
     label = week_label(monday)
 
     def rows(name: str) -> list[Row]:
-        return [tuple(r) for r in con.execute(sql(name), {"week": monday}).fetchall()]
+        found = [tuple(r) for r in con.execute(sql(name), {"week": monday}).fetchall()]
+        if name not in _EVENT_QUERIES:
+            return found
+        # The event's id (last column) becomes the link to its review page, or goes when there is no web address.
+        return [(*r[:-1], f"{web_url}/events/{r[-1]}" if r[-1] else "") if web_url else r[:-1] for r in found]
 
     volume = dict(zip(VOLUME_FIELDS, (int(v) for v in rows("digest_volume")[0]), strict=True))
     trend: dict[str, list[int]] = {}
@@ -95,14 +101,24 @@ def build_digest(con: duckdb.DuckDBPyConnection, week: str) -> Digest:
     adoptions = rows("digest_new_adoptions")
     return Digest(label, monday, volume, [r[1:] for r in adoptions if not r[0]], rows("digest_bans"),
                   rows("digest_rising"), rows("digest_vendors"), rows("digest_agencies"), trend, rows("digest_states"),
-                  rows("digest_events"), unconfirmed=[r[1:] for r in adoptions if r[0]])
+                  rows("digest_events"), unconfirmed=[r[1:] for r in adoptions if r[0]], web_url=web_url)
 
 
-def write_digest(con: duckdb.DuckDBPyConnection, week: str | None, out_dir: Path) -> list[Path]:
-    """Write digest-<week>.md, digest-<week>.html and events-<week>.csv; return their paths."""
+_EVENT_QUERIES = ("digest_new_adoptions", "digest_bans", "digest_events")
+
+
+def event_header(header: list[str], digest: Digest) -> list[str]:
+    """The columns of a table of events: with a web address, a last `page` column links each to its page."""
+    return [*header, "page"] if digest.web_url else header
+
+
+def write_digest(con: duckdb.DuckDBPyConnection, week: str | None, out_dir: Path,
+                 web_url: str | None = None) -> list[Path]:
+    """Write digest-<week>.md, digest-<week>.html and events-<week>.csv; return their paths. With `web_url`
+    (where `oversight web` serves), every event links to its review page."""
     from warehouse.digest_html import render_html
 
-    digest = build_digest(con, week or last_complete_week())
+    digest = build_digest(con, week or last_complete_week(), web_url)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         out_dir / f"digest-{digest.week}.md": render_markdown(digest),
@@ -118,7 +134,7 @@ def render_csv(digest: Digest) -> str:
     """Every event of the week, one row each."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(EVENT_COLUMNS)
+    writer.writerow(event_header(EVENT_COLUMNS, digest))
     writer.writerows(["" if v is None else neutralise_cell(v) if isinstance(v, str) else v for v in row]
                      for row in digest.events)
     return buf.getvalue()
@@ -140,13 +156,13 @@ def sections(digest: Digest) -> list[tuple[str, list[str]]]:
     volume = [f"{v['articles']} articles from {v['outlets']} outlets ({v['syndicated_copies']} syndicated copies, "
               f"{v['stories']} distinct stories); {v['events']} events in {v['stories_with_events']} stories."]
     return [
-        ("New adoptions", _table(ADOPTION_COLUMNS, digest.new_adoptions,
+        ("New adoptions", _table(event_header(ADOPTION_COLUMNS, digest), digest.new_adoptions,
                                  "No confident row: no agency adopted a technology for the first time, "
                                  "or every such row needs review.")),
-        (UNCONFIRMED_TITLE, [UNCONFIRMED_NOTE, "", *_table(ADOPTION_COLUMNS, digest.unconfirmed,
+        (UNCONFIRMED_TITLE, [UNCONFIRMED_NOTE, "", *_table(event_header(ADOPTION_COLUMNS, digest), digest.unconfirmed,
                                                          "No unconfirmed adoption.")]),
-        ("Bans and cancellations", _table(["agency", "state", "technology", "vendor", "action", "date", "evidence",
-                                           "article"], digest.bans, "No bans, endings or rejections.")),
+        ("Bans and cancellations", _table(event_header(ADOPTION_COLUMNS, digest), digest.bans,
+                                          "No bans, endings or rejections.")),
         ("Rising technologies", _table(["technology", "stories this week", "weekly mean, 12 weeks before"],
                                        digest.rising, "No technology rose above its 12-week mean.")),
         ("Most active vendors", _table(["vendor", "events", "agencies", "technologies"], digest.vendors,
@@ -162,9 +178,8 @@ def _table(header: list[str], rows: list[Row], empty: str) -> list[str]:
         return [f"_{empty}_"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        cells = [_md_cell(v) for v in row]
-        if header[-1] == "article" and row[-1]:
-            cells[-1] = _md_link(str(row[-1]))
+        cells = [_md_link(str(v)) if h in ("article", "page") and v else _md_cell(v)
+                 for h, v in zip(header, row, strict=True)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from warehouse.digest import ADOPTION_COLUMNS, UNCONFIRMED_NOTE, UNCONFIRMED_TITLE, Digest, Row
+from warehouse.digest import ADOPTION_COLUMNS, UNCONFIRMED_NOTE, UNCONFIRMED_TITLE, Digest, Row, event_header
 from warehouse.digest_charts import bar_chart, state_map, trend_chart
 
 STYLE = """
@@ -37,14 +37,15 @@ def _sections(digest: Digest) -> list[str]:
     v = digest.volume
     states = {str(s): int(n) for s, n in digest.states}
     vendors = [(str(r[0]), int(r[1])) for r in digest.vendors]
+    events_header = event_header(ADOPTION_HEADER, digest)
     return [
-        _section("New adoptions", _table(ADOPTION_HEADER, digest.new_adoptions,
+        _section("New adoptions", _table(events_header, digest.new_adoptions,
                                          "No confident row: no agency adopted a technology for the first time, "
                                          "or every such row needs review.")
                  + _figure(state_map(states), "New adoptions per state (tile map).")),
         _section(UNCONFIRMED_TITLE, f"<p>{escape(UNCONFIRMED_NOTE)}</p>"
-                 + _table(ADOPTION_HEADER, digest.unconfirmed, "No unconfirmed adoption.")),
-        _section("Bans and cancellations", _table(ADOPTION_HEADER, digest.bans, "No bans, endings or rejections.")),
+                 + _table(events_header, digest.unconfirmed, "No unconfirmed adoption.")),
+        _section("Bans and cancellations", _table(events_header, digest.bans, "No bans, endings or rejections.")),
         _section("Rising technologies", _table(["technology", "stories this week", "weekly mean, 12 weeks before"],
                                                digest.rising, "No technology rose above its 12-week mean.")
                  + _figure(trend_chart(digest.trend, digest.trend_weeks),
@@ -80,8 +81,9 @@ def _table(header: list[str], rows: list[Row], empty: str) -> str:
 def _cell(column: str, value: Any) -> str:
     if value is None:
         return "<td></td>"
-    if column == "article":
-        return f'<td><a href="{escape(str(value))}">source</a></td>'
+    if column in ("article", "page"):
+        text = "source" if column == "article" else "review"
+        return f'<td><a href="{escape(str(value))}">{text}</a></td>'
     if isinstance(value, float):
         return f"<td>{value:.2f}</td>"
     return f"<td>{escape(str(value))}</td>"
