@@ -10,7 +10,7 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run demo test lint typecheck install install-test browser postgres eval bench bench-extract bench-tag \
-        bench-bus bench-warehouse bench-e2e bench-polite clean
+        bench-bus bench-warehouse bench-e2e bench-polite bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,7 +72,11 @@ bench-e2e: install-test
 bench-polite: install
 	$(BIN)/python -m bench.bench_polite
 
-bench: bench-extract bench-tag bench-bus bench-warehouse bench-e2e bench-polite
+# Precision at 5 of `oversight search` on the judged queries of bench/data/search_judged.json (the sample).
+bench-search: install
+	$(BIN)/python -m bench.bench_search
+
+bench: bench-extract bench-tag bench-bus bench-warehouse bench-e2e bench-polite bench-search
 
 clean:
 	rm -rf .oversight .pytest_cache .mypy_cache .ruff_cache

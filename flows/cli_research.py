@@ -114,25 +114,40 @@ def export(
 
 
 def search(
-    terms: Annotated[list[str], typer.Argument(help="Words to look for in article titles and text.")],
+    terms: Annotated[list[str], typer.Argument(
+        help='Words to look for in article titles and text: every word of one or two, all but one of three or '
+        'more (stemmed: "drone" finds "drones"); a "quoted phrase" must appear as written (quote it for the '
+        'shell too: \'"face recognition"\').')],
+    technology: Annotated[str | None, typer.Option(
+        help="Only articles that mention this technology (a slug: face_recognition, drones, ...).")] = None,
+    agency: Annotated[str | None, typer.Option(
+        help="Only articles that mention an agency whose name contains this (any case).")] = None,
+    state: Annotated[str | None, typer.Option(help="Only articles that mention an agency of this US state (TX).")]
+    = None,
     since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many hits.")] = 20,
 ) -> None:
-    """Full-text search (BM25) over articles: date, outlet, title, URL and tags of each hit."""
-    from warehouse.search import SearchIndexMissing, searching
+    """Full-text search over articles, ranked by BM25: score, date, outlet, title, URL, tags and a snippet
+    with the matches in [brackets]. Hits with every word come first; a hit that lacks a word of a long query
+    says which. Syndicated copies show as their original."""
+    from warehouse.search import BadQuery, Filters, SearchIndexMissing, searching
     from warehouse.search import search as run_search
 
-    try:
-        day = date.fromisoformat(since) if since else None
-    except ValueError:
-        fail(f"--since {since!r} is not a date like 2026-03-01")
-        raise
+    days = {name: _day(name, value) for name, value in (("since", since), ("until", until))}
+    if state is not None and not (len(state) == 2 and state.isalpha()):
+        fail(f"--state {state!r} is not a two-letter US state like TX")
+    filters = Filters(technology, agency, state.upper() if state else None, days["since"], days["until"])
     location = load_settings().lake
     _refresh_if_behind(location)
+    query = " ".join(terms)
     try:
         with searching(location) as con:
-            hits = run_search(con, " ".join(terms), day, limit)
-    except SearchIndexMissing as exc:
+            known = [row[0] for row in con.execute("SELECT slug FROM technologies ORDER BY slug").fetchall()]
+            if technology is not None and technology not in known:
+                fail(f"--technology {technology!r} is not a technology slug; one of: {', '.join(known)}")
+            hits = run_search(con, query, limit=limit, filters=filters)
+    except (SearchIndexMissing, BadQuery) as exc:
         fail(str(exc))
         raise
     except db.WarehouseError as exc:
@@ -140,10 +155,26 @@ def search(
         raise
     for h in hits:
         when = h.published.date().isoformat() if h.published else "????-??-??"
-        typer.echo(f"{when}  {h.outlet or ''}  {h.title or '(untitled)'}\n    {h.url}")
+        typer.echo(f"{h.score:6.2f}  {when}  {h.outlet or ''}  {h.title or '(untitled)'}\n        {h.url}")
         tags = [*h.technologies, *h.entities]
-        typer.echo(f"    tags: {', '.join(tags) if tags else '-'}")
-    typer.echo(f"{len(hits)} hit(s) for {' '.join(terms)!r}")
+        typer.echo(f"        tags: {', '.join(tags) if tags else '-'}")
+        if h.missing:
+            typer.echo(f"        without: {', '.join(h.missing)}")
+        if h.snippet:
+            typer.echo(f"        {h.snippet}")
+    typer.echo(f"{len(hits)} hit(s) for {query!r}" + (f" ({_described(filters)})" if _described(filters) else ""))
+
+
+def _day(name: str, value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        fail(f"--{name} {value!r} is not a date like 2026-03-01")
+        raise
+
+
+def _described(filters: Any) -> str:
+    return ", ".join(f"{name} {value}" for name, value in vars(filters).items() if value is not None)
 
 
 def _refresh_if_behind(location: LakeLocation) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -101,12 +102,19 @@ def test_missing_warehouse_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 2 and str(tmp_path / "none" / "catalog.sqlite") in result.output
 
 
-def test_search_command_shows_date_outlet_title_url_and_tags(warehouse: LakeLocation) -> None:
-    result = runner.invoke(app, ["search", "face", "recognition", "--since", "2026-03-01"])
+def test_search_command_shows_score_date_outlet_title_url_tags_and_snippet(warehouse: LakeLocation) -> None:
+    result = runner.invoke(app, ["search", '"face recognition"', "--since", "2026-03-01", "--state", "or"])
     assert result.exit_code == 0, result.output
-    assert "2026-03-11  oregonian.example  Portland bans face recognition" in result.output
-    assert "https://oregonian.example/news/a4" in result.output and "face_recognition" in result.output
+    lines = result.output.splitlines()
+    assert re.fullmatch(r" *\d+\.\d\d  2026-03-11  oregonian\.example  Portland bans face recognition", lines[0])
+    assert "https://oregonian.example/news/a4" in lines[1] and "face_recognition" in lines[2]
+    assert lines[3].strip() == "The Portland Police Bureau bans [face recognition]."
+    assert lines[-1] == "1 hit(s) for '\"face recognition\"' (state OR, since 2026-03-01)"
     assert runner.invoke(app, ["search", "x", "--since", "March"]).exit_code == 1
+    bad = runner.invoke(app, ["search", "drones", "--technology", "drone"])
+    assert bad.exit_code == 1 and "not a technology slug" in bad.output and "drones" in bad.output
+    assert "two-letter" in runner.invoke(app, ["search", "drones", "--state", "Texas"]).output
+    assert "nothing to search for" in runner.invoke(app, ["search", "the"]).output
 
 
 def test_schema_prints_the_dictionary_and_the_committed_copy_is_current(warehouse: LakeLocation, tmp_path: Path) -> None:
