@@ -14,7 +14,7 @@ from flows.outcomes import Outcomes
 from schemas.records import DeadLetter, TaggedArticle
 from schemas.settings import Settings
 from warehouse import db
-from warehouse.loader import land_dead_letters, land_tagged
+from warehouse.loader import land_dead_letters, write_tagged
 from warehouse.search import refresh_search_index
 
 log = logging.getLogger("oversight.land")
@@ -72,14 +72,25 @@ def mark_duplicates(index: DuplicateIndex, tagged: Sequence[TaggedArticle]) -> t
 
 
 def land_batch(settings: Settings, tagged: Sequence[TaggedArticle]) -> Outcomes:
-    """Mark syndicated copies, then upsert the batch in one lake transaction (retried if a commit conflicts)."""
+    """Mark syndicated copies and upsert the batch in one lake transaction (both redone if a commit conflicts)."""
     outcomes = Outcomes()
     if not tagged:
         return outcomes
-    with db.writer(settings.lake) as con:
+    attempts = 0
+
+    def attempt() -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
+        # Inside the transaction: originals are looked up in the snapshot this commit builds on, so when another
+        # land worker commits first (a conflict, retried) its articles are seen and copies marked as in one run.
+        nonlocal attempts
+        attempts += 1
+        if attempts > 1:
+            _INDEXES.pop(settings.lake.catalog, None)  # it holds the failed attempt's originals
         duplicates, promoted = mark_duplicates(_duplicate_index(settings, con), tagged)
+        return duplicates, promoted, write_tagged(con, tagged, duplicates, promoted)
+
+    with db.writer(settings.lake) as con:
         try:
-            counts = land_tagged(con, tagged, duplicates, promoted)
+            duplicates, promoted, counts = db.transaction(con, attempt, "land")
         except BaseException:
             _INDEXES.pop(settings.lake.catalog, None)  # it holds this batch's originals, which did not land
             raise

@@ -196,12 +196,18 @@ def snapshot_reader(location: LakeLocation) -> Iterator[duckdb.DuckDBPyConnectio
             con.execute("ROLLBACK")
 
 
-def write_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table], names: list[str]) -> None:
-    """Register Arrow tables under their names and run the named SQL files in one transaction (retried)."""
+def run_with_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table], names: list[str]) -> None:
+    """Register Arrow tables under their names and run the named SQL files (in the caller's transaction)."""
     for view, table in tables.items():
         con.register(view, table)
     try:
-        transaction(con, lambda: [con.execute(sql(name)) for name in names], "+".join(names))
+        for name in names:
+            con.execute(sql(name))
     finally:
         for view in tables:
             con.unregister(view)
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table], names: list[str]) -> None:
+    """`run_with_tables` in a transaction of its own (retried on a conflict)."""
+    transaction(con, lambda: run_with_tables(con, tables, names), "+".join(names))

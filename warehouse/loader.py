@@ -1,4 +1,4 @@
-"""Landing: idempotent, Arrow-batched upserts of tagged articles and dead letters into DuckDB."""
+"""Landing: idempotent, Arrow-batched upserts of tagged articles and dead letters into the lake."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas.records import DeadLetter, TaggedArticle
-from warehouse.db import write_tables
+from warehouse.db import run_with_tables, transaction, write_tables
 
 _ARTICLE_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("url", pa.string()), ("feed_url", pa.string()), ("outlet", pa.string()),
@@ -51,7 +51,17 @@ def land_tagged(
     duplicate_of: Mapping[str, str] | None = None,
     promoted: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
-    """Upsert articles, mentions and events of a batch in one transaction; return row counts."""
+    """Upsert articles, mentions and events of a batch in one transaction (retried); return row counts."""
+    return transaction(con, lambda: write_tagged(con, batch, duplicate_of, promoted), "land")
+
+
+def write_tagged(
+    con: duckdb.DuckDBPyConnection,
+    batch: Sequence[TaggedArticle],
+    duplicate_of: Mapping[str, str] | None = None,
+    promoted: Mapping[str, str] | None = None,
+) -> dict[str, int]:
+    """Upsert articles, mentions and events of a batch inside the caller's transaction; return row counts."""
     latest = {t.article.article_id: t for t in batch}  # a redelivered article: the last copy wins
     dups = duplicate_of or {}
     articles = [_article_row(t, dups.get(aid)) for aid, t in latest.items()]
@@ -67,7 +77,7 @@ def land_tagged(
                                                  schema=_PROMOTION_SCHEMA),
     }
     names = ["land_articles", "land_mentions", "land_events", "land_entities"]
-    write_tables(con, tables, [*names, "promote_originals"] if promoted else names)
+    run_with_tables(con, tables, [*names, "promote_originals"] if promoted else names)
     return {"articles": len(articles), "mentions": len(mentions), "events": len(tables["batch_events"])}
 
 
