@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.bus import open_bus
 from schemas.settings import LakeLocation
 from tests.kafka_broker import TansuBroker, free_port
 from tests.test_kafka_pipeline import COMPARED
-from tests.test_kafka_workers import ROOT, drain_with_worker, lag, settings_of, start_worker, wait_for
+from tests.test_kafka_workers import ROOT, lag, queue_sample, settings_of, start_worker, wait_for
 from warehouse import db
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -25,26 +24,6 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 def table_rows(lake: LakeLocation) -> dict[str, list[tuple[object, ...]]]:
     with db.reader(lake) as con:
         return {table: sorted(con.execute(sql).fetchall(), key=repr) for table, sql in COMPARED.items()}
-
-
-def _queue_sample(env: dict[str, str]) -> int:
-    """Poll the sample onto the bus and extract it with one worker; return how many articles wait to be tagged."""
-    from flows.poll import poll_stage
-    from flows.sample import sample_feed_urls, serve_sample
-    from warehouse.feeds import FeedRow, register_feeds
-
-    settings = settings_of(env)
-    with serve_sample(settings.sample_port) as base:
-        urls = sample_feed_urls(base)
-        with db.writer(settings.lake) as con:
-            register_feeds(con, [FeedRow(u, "sample", base, "sample") for u in urls])
-        bus = open_bus(settings)
-        try:
-            queued = poll_stage(settings, bus, urls, force=True)["entries.new"]
-        finally:
-            bus.close()
-        drain_with_worker(env, "extract", queued)
-    return queued
 
 
 def test_three_land_workers_on_a_postgres_catalog_land_exactly_the_embedded_runs_rows(
@@ -62,7 +41,7 @@ def test_three_land_workers_on_a_postgres_catalog_land_exactly_the_embedded_runs
            "OVERSIGHT_KAFKA_CONNECT_TIMEOUT": "5", "OVERSIGHT_ALLOW_PRIVATE_NETWORKS": "true",
            "OVERSIGHT_PER_HOST_INTERVAL": "0", "OVERSIGHT_CATALOG": pg_catalog,
            "OVERSIGHT_DATA_PATH": str(tmp_path / "shared-data"), "OVERSIGHT_BATCH_SIZE": "4"}
-    queued = _queue_sample(env)
+    queued = queue_sample(env)
 
     def machine(i: int) -> dict[str, str]:
         home = tmp_path / f"machine{i}"

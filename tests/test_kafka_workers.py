@@ -90,15 +90,14 @@ def kafka_env(tmp_path: Path, fresh_kafka_broker: TansuBroker) -> dict[str, str]
             "OVERSIGHT_ALLOW_PRIVATE_NETWORKS": "true", "OVERSIGHT_PER_HOST_INTERVAL": "0"}
 
 
-@pytest.fixture
-def sample_articles(kafka_env: dict[str, str]) -> Iterator[int]:
-    """The sample's entries polled onto the bus and extracted by an extract worker; yields how many."""
+def queue_sample(env: dict[str, str]) -> int:
+    """Poll the sample's entries onto the bus and extract them with one worker; return how many were queued."""
     from flows.poll import poll_stage
     from flows.sample import sample_feed_urls, serve_sample
     from warehouse import db
     from warehouse.feeds import FeedRow, register_feeds
 
-    settings = settings_of(kafka_env)
+    settings = settings_of(env)
     with serve_sample(settings.sample_port) as base:
         urls = sample_feed_urls(base)
         with db.writer(settings.lake) as con:
@@ -108,7 +107,14 @@ def sample_articles(kafka_env: dict[str, str]) -> Iterator[int]:
             queued = poll_stage(settings, bus, urls, force=True)["entries.new"]
         finally:
             bus.close()
-        drain_with_worker(kafka_env, "extract", queued)
+        drain_with_worker(env, "extract", queued)
+    return queued
+
+
+@pytest.fixture
+def sample_articles(kafka_env: dict[str, str]) -> Iterator[int]:
+    """The sample's entries polled onto the bus and extracted by an extract worker; yields how many."""
+    queued = queue_sample(kafka_env)
     assert lag(kafka_env, "tag")[0] == queued
     yield queued
 
