@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,17 +24,32 @@ def fail(message: str, code: int = 1) -> None:
 
 
 @contextmanager
-def read_only() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the lake: it waits for no writer and no writer waits for it.
+def read_only(as_of: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the lake (as it was at `as_of`, if given): it waits for no writer and no
+    writer waits for it.
 
     Its statements share one transaction, so a digest or an export reads one snapshot of the lake throughout,
     however many batches land meanwhile.
     """
     try:
-        with db.snapshot_reader(load_settings().lake) as con:
+        with db.snapshot_reader(load_settings().lake, parse_as_of(as_of)) as con:
             yield con
     except db.WarehouseError as exc:
         fail(str(exc), 2)
+
+
+def parse_as_of(text: str | None) -> int | datetime | None:
+    """`--as-of` as a snapshot id or a time; a bad value exits 1 naming it."""
+    try:
+        return db.parse_as_of(text) if text is not None else None
+    except db.WarehouseError as exc:
+        fail(str(exc))
+        raise
+
+
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", metavar="SNAPSHOT|TIME", help="Read the warehouse as it was at this snapshot id (`oversight "
+    "warehouse snapshots` lists them; a digest names its own) or date-time (ISO 8601, UTC unless it says).")]
 
 
 RawCSV = Annotated[bool, typer.Option(
@@ -48,6 +63,7 @@ def query(
                    typer.Option("--format", help="table, csv, json or parquet.")] = "table",
     out: Annotated[Path | None, typer.Option(help="Write the result to this file instead of the terminal.")] = None,
     raw: RawCSV = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Run one SELECT on a read-only connection to the warehouse; print a table or write CSV, JSON or Parquet.
 
@@ -60,7 +76,7 @@ def query(
     if fmt == "parquet" and out is None:
         fail("--format parquet needs --out FILE")
     try:
-        result = run_query(load_settings().lake, sql_text)
+        result = run_query(load_settings().lake, sql_text, parse_as_of(as_of))
     except NotReadOnly as exc:
         fail(f"refused: {exc}")
         raise
@@ -104,13 +120,16 @@ def export(
     fmt: Annotated[Literal["parquet", "csv"], typer.Option("--format", help="parquet or csv.")],
     out: Annotated[Path, typer.Option(help="Folder to write <table>.<format> files into.")],
     raw: RawCSV = False,
+    as_of: AsOfOption = None,
 ) -> None:
-    """Write every table and view to files for pandas, R or another DuckDB."""
+    """Write every table and view to files for pandas, R or another DuckDB (one snapshot, named at the end)."""
     from warehouse.export import export_all
 
-    with read_only() as con:
+    with read_only(as_of) as con:
         written = export_all(con, fmt, out, raw)
-    typer.echo(f"wrote {len(written)} file(s) to {out}")
+        snapshot = db.current_snapshot(con)
+    typer.echo(f"wrote {len(written)} file(s) to {out} from snapshot {snapshot} (--as-of {snapshot} exports "
+               "exactly these rows again)")
 
 
 def search(
@@ -210,18 +229,29 @@ def schema(
 def digest(
     out: Annotated[Path, typer.Option(help="Folder for digest-YYYY-Www.md/.html and events-YYYY-Www.csv.")],
     week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www (default: the last complete week).")] = None,
+    as_of: AsOfOption = None,
 ) -> None:
-    """Write the weekly digest of an ISO week: Markdown, HTML with charts, and the week's events as CSV."""
-    from warehouse.digest import parse_week, write_digest
+    """Write the weekly digest of an ISO week: Markdown, HTML with charts, and the week's events as CSV.
+
+    The digest names the warehouse snapshot it read; `--as-of` that snapshot rebuilds it byte for byte.
+    """
+    from warehouse.digest import parse_week
+    from warehouse.snapshots import write_cited_digest
 
     if week:
         try:
             parse_week(week)
         except ValueError as exc:
             fail(str(exc))
-    with read_only() as con:
-        for path in write_digest(con, week, out, load_settings().web_url):
-            typer.echo(f"wrote {path}")
+    settings = load_settings()
+    try:
+        paths, snapshot = write_cited_digest(settings.lake, week, out, parse_as_of(as_of), settings.web_url)
+    except db.WarehouseError as exc:
+        fail(str(exc), 2)
+        raise
+    for path in paths:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"built from snapshot {snapshot}")
 
 
 def register(app: typer.Typer) -> None:

@@ -150,13 +150,12 @@ def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
 
     from prefect.artifacts import create_markdown_artifact
 
-    from warehouse import db
-    from warehouse.digest import write_digest
+    from warehouse.snapshots import write_cited_digest
 
     settings = load_settings()
     clock = time.monotonic()
-    with db.snapshot_reader(settings.lake) as con:  # one snapshot of the lake for the whole digest
-        paths = write_digest(con, week, Path(out), settings.web_url)
+    # One snapshot of the lake for the whole digest, cited so that maintenance keeps it.
+    paths, _ = write_cited_digest(settings.lake, week, Path(out), web_url=settings.web_url)
     iso_week = paths[0].stem.removeprefix("digest-")
     create_markdown_artifact(markdown=paths[0].read_text(encoding="utf-8"), key="weekly-digest",
                              description=f"oversight weekly digest {iso_week}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,8 @@ import typer
 
 from schemas.settings import load_settings
 
-warehouse_app = typer.Typer(help="Move a pre-lake warehouse into the lake; show how to attach the lake.",
+warehouse_app = typer.Typer(help="Move a pre-lake warehouse into the lake; show how to attach the lake; list "
+                            "its snapshots; maintain it.",
                             no_args_is_help=True)
 
 
@@ -48,3 +50,23 @@ def attach() -> None:
     typer.echo(f'R (duckdb package):  DBI::dbExecute(con, "{attach_line}"); DBI::dbExecute(con, "USE lake")')
     if "***" in attach_line:
         typer.echo("(password hidden: give it in PGPASSWORD or ~/.pgpass rather than in OVERSIGHT_CATALOG)")
+
+
+@warehouse_app.command()
+def snapshots(
+    limit: Annotated[int, typer.Option(help="Show the newest this many.")] = 30,
+) -> None:
+    """List the lake's snapshots (newest first) with what changed and the digests that cite each one;
+    `--as-of ID` on query, export or digest reads the warehouse as it was at one."""
+    from flows.cli_research import fail
+    from warehouse.db import WarehouseError
+    from warehouse.snapshots import list_snapshots
+
+    try:
+        rows = list_snapshots(load_settings().lake, limit)
+    except WarehouseError as exc:
+        fail(str(exc), 2)
+        raise
+    for snapshot_id, when, changes, cited_by in rows:
+        cite = f"  cited by digest {cited_by}" if cited_by else ""
+        typer.echo(f"{snapshot_id:>8}  {when.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z  {changes[:90]}{cite}")

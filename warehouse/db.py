@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import TypeVar
@@ -128,15 +129,20 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
-def open_lake(location: LakeLocation, read_only: bool, shared: bool = True) -> duckdb.DuckDBPyConnection:
+def open_lake(location: LakeLocation, read_only: bool, shared: bool = True,
+              as_of: lake.AsOf = None) -> duckdb.DuckDBPyConnection:
     """`lake.connect` with its failures as WarehouseError naming the catalog (never its password)."""
     try:
-        return lake.connect(location, read_only, shared)
+        return lake.connect(location, read_only, shared, as_of)
     except lake.LakeError as exc:
         raise WarehouseError(str(exc)) from exc
     except duckdb.Error as exc:
         if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
             raise missing_lake(location) from exc  # a catalog database with no lake in it yet
+        if as_of is not None and "No snapshot found" in str(exc):
+            raise WarehouseError(f"the warehouse {location.shown} has no {as_of_text(as_of)} (before "
+                                 "the lake began, or expired by maintenance): `oversight warehouse snapshots` "
+                                 "lists the ones kept") from exc
         raise WarehouseError(f"cannot attach the warehouse's catalog {location.shown}: "
                              f"{hide_password(str(exc))}") from exc
 
@@ -170,14 +176,15 @@ def writer(location: LakeLocation, shared: bool = True) -> Iterator[duckdb.DuckD
 
 
 @contextmanager
-def reader(location: LakeLocation, shared: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def reader(location: LakeLocation, shared: bool = True, as_of: lake.AsOf = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the lake with its views and macros; the warehouse must exist.
 
     `shared=False`: a DuckDB instance of its own, for a caller that attaches or sets instance-wide things.
+    `as_of`: the lake as it was at that snapshot id or time.
     """
     if not lake.exists(location):
         raise missing_lake(location)
-    con = open_lake(location, read_only=True, shared=shared)
+    con = open_lake(location, read_only=True, shared=shared, as_of=as_of)
     try:
         yield con
     finally:
@@ -185,10 +192,10 @@ def reader(location: LakeLocation, shared: bool = True) -> Iterator[duckdb.DuckD
 
 
 @contextmanager
-def snapshot_reader(location: LakeLocation) -> Iterator[duckdb.DuckDBPyConnection]:
+def snapshot_reader(location: LakeLocation, as_of: lake.AsOf = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection whose statements share one transaction: a digest or an export reads one
-    snapshot of the lake throughout, however many batches land meanwhile."""
-    with reader(location) as con:
+    snapshot of the lake throughout, however many batches land meanwhile (`current_snapshot` names it)."""
+    with reader(location, as_of=as_of) as con:
         con.execute("BEGIN")
         try:
             yield con
@@ -211,3 +218,26 @@ def run_with_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Tabl
 def write_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table], names: list[str]) -> None:
     """`run_with_tables` in a transaction of its own (retried on a conflict)."""
     transaction(con, lambda: run_with_tables(con, tables, names), "+".join(names))
+
+
+def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+    """The id of the lake snapshot this connection's transaction reads."""
+    return int(con.execute(sql("current_snapshot")).fetchall()[0][0])
+
+
+def as_of_text(as_of: lake.AsOf) -> str:
+    """How a snapshot id or time is written in messages and in `--as-of`."""
+    return f"snapshot at {as_of.isoformat()}" if isinstance(as_of, datetime) else f"snapshot {as_of}"
+
+
+def parse_as_of(text: str) -> int | datetime:
+    """`--as-of`: a snapshot id (digits) or an ISO date-time (UTC unless it names its zone)."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise WarehouseError(f"--as-of {text!r} is neither a snapshot id (like 42) nor a date-time "
+                             "(like 2026-03-16T09:00:00Z)") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import duckdb
 
-from warehouse.db import sql
+from warehouse.db import current_snapshot, sql
 from warehouse.export import neutralise_cell
 
 Row = tuple[Any, ...]
@@ -47,6 +47,16 @@ class Digest:
     unconfirmed: list[Row] = field(default_factory=list)
     # Where `oversight web` serves event pages: event rows then end with the link to their page.
     web_url: str | None = None
+    # The lake snapshot it was built from: `oversight digest --as-of` with it rebuilds these very bytes.
+    snapshot: int | None = None
+
+    @property
+    def provenance(self) -> str:
+        """The sentence that says which snapshot the digest read and how to rebuild it ("" if not known)."""
+        if self.snapshot is None:
+            return ""
+        return (f"Built from snapshot {self.snapshot} of the warehouse; `oversight digest --week {self.week} "
+                f"--as-of {self.snapshot}` rebuilds exactly this digest.")
 
     @property
     def week_end(self) -> date:
@@ -101,7 +111,8 @@ def build_digest(con: duckdb.DuckDBPyConnection, week: str, web_url: str | None 
     adoptions = rows("digest_new_adoptions")
     return Digest(label, monday, volume, [r[1:] for r in adoptions if not r[0]], rows("digest_bans"),
                   rows("digest_rising"), rows("digest_vendors"), rows("digest_agencies"), trend, rows("digest_states"),
-                  rows("digest_events"), unconfirmed=[r[1:] for r in adoptions if r[0]], web_url=web_url)
+                  rows("digest_events"), unconfirmed=[r[1:] for r in adoptions if r[0]], web_url=web_url,
+                  snapshot=current_snapshot(con))
 
 
 _EVENT_QUERIES = ("digest_new_adoptions", "digest_bans", "digest_events")
@@ -143,11 +154,12 @@ def render_csv(digest: Digest) -> str:
 def render_markdown(digest: Digest) -> str:
     """The digest as Markdown (also published as the Prefect artifact)."""
     lines = [f"# oversight weekly digest, {digest.week} ({digest.week_start} to {digest.week_end})", ""]
+    provenance = [f"_{digest.provenance}_", ""] if digest.provenance else []
     if digest.is_empty:
-        return "\n".join([*lines, "Nothing was collected this week: no articles and no events.", ""])
+        return "\n".join([*lines, "Nothing was collected this week: no articles and no events.", "", *provenance])
     for title, body in sections(digest):
         lines += [f"## {title}", "", *body, ""]
-    return "\n".join(lines)
+    return "\n".join([*lines, *provenance])
 
 
 def sections(digest: Digest) -> list[tuple[str, list[str]]]:

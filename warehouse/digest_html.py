@@ -27,10 +27,11 @@ def render_html(digest: Digest) -> str:
     head = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>')
     intro = f"<h1>{escape(title)}</h1><p>{digest.week_start} to {digest.week_end}</p>"
+    provenance = f'<p class="provenance">{escape(digest.provenance)}</p>' if digest.provenance else ""
     if digest.is_empty:
         return f'{head}<body>{intro}<p class="empty">Nothing was collected this week: no articles and no events.</p>' \
-               "</body></html>\n"
-    return f"{head}<body>{intro}{''.join(_sections(digest))}</body></html>\n"
+               f"{provenance}</body></html>\n"
+    return f"{head}<body>{intro}{''.join(_sections(digest))}{provenance}</body></html>\n"
 
 
 def _sections(digest: Digest) -> list[str]:

@@ -12,6 +12,7 @@ import os
 import sqlite3
 import threading
 import time
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from schemas.settings import LakeLocation
 from warehouse import duckfile
 
 ALIAS = "lake"
+# A past state of the lake: a snapshot id, or a point in time (the snapshot current then); None is now.
+AsOf = int | datetime | None
 ATTACH_ATTEMPTS = 20
 # The extension that speaks each kind of catalog database, loaded after ducklake itself.
 _CATALOG_EXTENSIONS = {"sqlite": ("duckdb_extension_sqlite_scanner", "sqlite_scanner"),
@@ -65,11 +68,22 @@ def _prepare_sqlite(path: Path) -> None:
         db.close()
 
 
-def attach_sql(location: LakeLocation, read_only: bool) -> str:
-    """The ATTACH statement for this lake (a reader needs no data path: the catalog records it)."""
+def attach_sql(location: LakeLocation, read_only: bool, as_of: AsOf = None) -> str:
+    """The ATTACH statement for this lake (a reader needs no data path: the catalog records it).
+
+    `as_of` (read-only): the lake as it was at a snapshot id or a point in time; every table and view then
+    reads that snapshot.
+    """
     target = duckfile.quote_literal("ducklake:" + location.catalog)
     if read_only:
-        return f"ATTACH {target} AS {ALIAS} (READ_ONLY)"
+        when = ""
+        if isinstance(as_of, int):
+            when = f", SNAPSHOT_VERSION {as_of:d}"
+        elif isinstance(as_of, datetime):
+            when = f", SNAPSHOT_TIME {duckfile.quote_literal(as_of.astimezone(UTC).isoformat())}"
+        return f"ATTACH {target} AS {ALIAS} (READ_ONLY{when})"
+    if as_of is not None:
+        raise LakeError("a past snapshot of the lake can only be read, not written")
     return f"ATTACH {target} AS {ALIAS} (DATA_PATH {duckfile.quote_literal(location.data_path)})"
 
 
@@ -79,12 +93,12 @@ def _is_creation_race(exc: duckdb.Error) -> bool:
                                          "could not serialize access"))
 
 
-def _attach(con: duckdb.DuckDBPyConnection, location: LakeLocation, read_only: bool) -> None:
+def _attach(con: duckdb.DuckDBPyConnection, location: LakeLocation, read_only: bool, as_of: AsOf) -> None:
     # Two processes creating a new lake at once race to initialise its catalog; the loser finds the catalog
     # locked (SQLite) or its tables already created (PostgreSQL) and attaches fine a moment later.
     for attempt in range(ATTACH_ATTEMPTS):
         try:
-            con.execute(attach_sql(location, read_only))
+            con.execute(attach_sql(location, read_only, as_of))
             return
         except duckdb.Error as exc:
             if not _is_creation_race(exc):
@@ -94,20 +108,22 @@ def _attach(con: duckdb.DuckDBPyConnection, location: LakeLocation, read_only: b
             time.sleep(0.05 * (attempt + 1))
 
 
-def connect(location: LakeLocation, read_only: bool, shared: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(location: LakeLocation, read_only: bool, shared: bool = True,
+            as_of: AsOf = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the lake attached as `lake` and made the default database.
 
     Loading the two extensions costs 0.1-0.4 s per DuckDB instance, so by default a process keeps one
     in-memory instance per lake and mode and hands out a cursor of it (its own transactions); close the
-    cursor when done. `shared=False` gives an instance of its own (for settings that must not leak).
+    cursor when done. `shared=False` gives an instance of its own (for settings that must not leak). `as_of`
+    (read-only) attaches the lake as it was then: see `attach_sql`.
     """
     if not shared:
-        return _instance(location, read_only)
-    key = (os.getpid(), location.catalog, location.data_path, read_only)
+        return _instance(location, read_only, as_of)
+    key = (os.getpid(), location.catalog, location.data_path, read_only, as_of)
     with _SHARED_LOCK:
         base = _SHARED.pop(key, None)
         if base is None:
-            base = _instance(location, read_only)
+            base = _instance(location, read_only, as_of)
         _SHARED[key] = base  # most recently used last
         while len(_SHARED) > _SHARED_MAX:
             _SHARED.pop(next(iter(_SHARED))).close()
@@ -116,12 +132,12 @@ def connect(location: LakeLocation, read_only: bool, shared: bool = True) -> duc
     return cursor
 
 
-_SHARED: dict[tuple[int, str, str, bool], duckdb.DuckDBPyConnection] = {}
+_SHARED: dict[tuple[int, str, str, bool, AsOf], duckdb.DuckDBPyConnection] = {}
 _SHARED_LOCK = threading.Lock()
 _SHARED_MAX = 4
 
 
-def _instance(location: LakeLocation, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _instance(location: LakeLocation, read_only: bool, as_of: AsOf = None) -> duckdb.DuckDBPyConnection:
     kind = location.catalog.partition(":")[0]
     if kind not in _CATALOG_EXTENSIONS:
         raise LakeError(f"catalog {location.shown!r}: a DuckLake catalog is a SQLite file (a path) or a "
@@ -134,7 +150,7 @@ def _instance(location: LakeLocation, read_only: bool) -> duckdb.DuckDBPyConnect
     try:
         for package, name in (("duckdb_extension_ducklake", "ducklake"), _CATALOG_EXTENSIONS[kind]):
             load_extension(con, package, name)
-        _attach(con, location, read_only)
+        _attach(con, location, read_only, as_of)
         con.execute(f"USE {ALIAS}")
     except BaseException:
         con.close()

@@ -42,12 +42,12 @@ def lock_down(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET lock_configuration = true")
 
 
-def run_query(location: LakeLocation, text: str) -> pa.Table:
-    """The result of one read-only statement on the lake, as Arrow."""
+def run_query(location: LakeLocation, text: str, as_of: lake.AsOf = None) -> pa.Table:
+    """The result of one read-only statement on the lake (as it was at `as_of`, if given), as Arrow."""
     if not lake.exists(location):
         raise missing_lake(location)
     # An instance of its own: the lock-down is instance-wide and must not reach the process's other connections.
-    con = open_lake(location, read_only=True, shared=False)
+    con = open_lake(location, read_only=True, shared=False, as_of=as_of)
     try:
         lock_down(con)
         check_read_only(con, text)
