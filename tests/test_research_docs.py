@@ -126,3 +126,19 @@ def test_sample_evidence_is_one_sentence_without_the_headline(lake: LakeLocation
         tagged = f"{row['title']}\n\n{row['text']}"  # what the tagger read (offsets are into it)
         assert tagged[row["evidence_start"]:row["evidence_end"]] == row["evidence"]
         assert "\n" not in row["evidence"] and not row["evidence"].startswith(row["title"]), row["evidence"]
+
+
+@pytest.mark.browser
+def test_the_sample_digest_in_a_browser_matches_the_readme(lake: LakeLocation, tmp_path: Path) -> None:
+    """The digest the README shows (docs/digest-sample-2026-W41.png is this test's screenshot, copied)."""
+    from tests.test_digest_browser import ARTIFACTS, check_in_browser
+    from warehouse import db
+    from warehouse.digest import write_digest
+
+    with db.snapshot_reader(lake) as con:
+        md, page, _ = write_digest(con, "2026-W41", tmp_path / "digest")
+    report = check_in_browser(page, tmp_path, ARTIFACTS / "digest-sample-2026-W41.png")
+    assert report["summary"].startswith("This week oversight read 5 stories from 1 outlet, with 6 events")
+    assert "## Pending decisions" in md.read_text(encoding="utf-8")
+    readme = README.read_text(encoding="utf-8")
+    assert "docs/digest-sample-2026-W41.png" in readme and (ROOT / "docs" / "digest-sample-2026-W41.png").is_file()

