@@ -31,7 +31,7 @@ _CUES: dict[str, str] = {
     "bans": r"\bban(s|ned|ning)?\b|\boutlaw(s|ed|ing)?\b|\bprohibit|\bforbid|\bmoratorium\b|"
             r"\bbar(s|red|ring)?\b[\w\s,]{0,40}\bfrom\b",
     "rejects": r"\breject|\bvoted? down\b|\bturned down\b|\bturn down\b|\blet\b[\w\s,.$-]{0,80}\bdie\b|"
-               r"\bdie[sd]? for lack of\b|\bvoted? against\b|\bden(y|ies|ied)\b|\bkilled\b|\bsaid no\b|\bsays no\b|"
+               r"\bdie[sd]? for lack of\b|\bvoted? (\d+-\d+ )?against\b(?! (extending|renewing|continuing|keeping))|\bden(y|ies|ied)\b|\bkilled\b|\bsaid no\b|\bsays no\b|"
                r"\b(halt|block|stall|shelv|paus|stopp|scuttl|sank|sink)\w*\s+(\S+\s+){0,8}?(request|proposal|bid)\b|"
                r"\b(cut|strip|remov|eliminat|zero(ed|es)? out|defund)\w*\s+(\S+\s+){0,5}?(money|funding|funds|\$[\d,.]+)",
     "ends": r"\bend(s|ed|ing)? (its|the|their|a|his|her)\b|\bdiscontinu|\bstop(s|ped|ping)? (using|the)\b|\bto stop\b|"
@@ -39,21 +39,27 @@ _CUES: dict[str, str] = {
             r"\bshelv|\bpulled them\b|\btak(e|en|es|ing) [\w\s-]{0,30}\boff\b|\bscrap|\bphas(e|ed|ing) out\b|"
             r"\bcut(s|ting)? ties\b|\bdrop(s|ped|ping)?\b|\babandon|\bnot renew|\bwon't renew|\bexpire|"
             r"\blapse|\bsuspend|\bhalt|\bshut(s|ting)? down\b|\bshutdown\b|\bswitch(ed|es)? off\b|"
-            r"\breturned\b|\bgrounded\b|\bpaused\b|\bwent dark\b|\bgo dark\b|\bdismantl|\bno longer\b|\bon hold\b|\bquit\b",
+            r"\breturned\b|\bgrounded\b|\bpaused\b|\bwent dark\b|\bgo dark\b|\bno longer\b|\bon hold\b|\bquit\b|"
+            r"\bdismantl\w*\s+(?!(people|groups|gangs|networks|rings|criminal|drug|trafficking)\b)|"
+            r"\bg(ive|ives|ave|iving|iven) (it|them|(its|the|their) [\w-]+) up\b|\bg(ive|ives|ave|iving|iven) up\b|"
+            r"\blet (its|the|their|a) ([\w-]+ ){0,3}?(end|expire|lapse|run out)\b|"
+            r"\bvoted? (\d+-\d+ )?against (extending|renewing|continuing|keeping)\b",
     "pilots": r"\bpilot|\btrial\b|\btryout\b|\btry out\b|\btest(s|ed|ing)?\b|\bevaluat|\bfree (year|month)|"
               r"\bdemonstration\b|\bday lease\b|\btrial period\b",
     "proposes": r"\bpropos|\bwants? to\b|(?<!no )\bplans? to\b|\bplanning\b|\bask(s|ed|ing)?\b[\w\s]{0,30}\bfor\b|"
                 r"\bask(s|ed|ing)? (\w+ ){0,4}?to (buy|purchase|replace|add|acquire|expand|approve|fund|use|get)\b|"
                 r"(?<!records )\brequest|\bseek(s|ing)?\b|\bsought\b|\bconsidering\b|\b(will|to) consider\b|\bbudget request\b|\btabled?\b|"
-                r"\bmade the case\b|\bpitch(ed|es|ing)?\b|\bhopes? to\b|\bwould (buy|purchase|add|install|acquire)\b",
+                r"\bmade the case\b|\bpitch(ed|es|ing)?\b|\bhopes? to\b|\bwould (buy|purchase|add|install|acquire|pay for|fund|finance)\b|"
+                r"\b(needs?|requires?|awaits?|awaiting|pending)\b( the| a)?( [\w'-]+){0,3}? (approval|vote|sign-off)\b",
     "acquires": r"\bpurchas|\bbought\b|\bbuy(s|ing)?\b|\bacquir|\bcontract\b|\bcontract(ed|s|ing) (with|for)\b|\bagreement\b|\bdeal\b|\bapprov|"
                 r"\baccept|\bdonat|\binstall|\bdeploy|\broll(ed|ing|s)? out\b|\brollout\b|"
                 r"\bsign(ed|s|ing)? (up|on)\b|\bpartner|\bjoin(s|ed|ing)?\b|\badds?\b|\badded\b|\badding\b|"
                 r"\blaunch(ed|es|ing)? (a|an|the|its|their) ([\w-]+ ){0,2}?(program|pilot|system|service|initiative|unit|fleet|team|squad)\b|"
                 r"\bspen(d|ds|t|ding) (about |roughly |nearly |more than |over |some )?\$|"
                 r"\border(s|ed)?\b|\baward|\bgo(es)? live\b|\bwent live\b|\bnew\b|\bbuilt\b|\bobtain|"
-                r"\bgrant\b|\bequip|\bswitch(ing)? to\b|\ballow(s|ed|ing)?\b|\bauthoriz|\breplace|\bupgrad|\bupdate|\bprocure|\bgave\b",
-    "uses": r"\buse[sd]?\b|\busing\b|\brel(y|ies|ied) on\b|\boperat|\bruns?\b|\brunning\b|\bcontinues\b|"
+                r"\bgrant\b|\bequip|\bbuild(s|ing)\b|\bexpand(s|ed|ing)? (its|the|their) (?!(use|usage|operation)\b)|\bswitch(ing)? to\b|\ballow(s|ed|ing)?\b|\bauthoriz|\breplace|\bupgrad|\bupdate|\bprocure|\bgave\b",
+    "uses": r"\buse[sd]?\b|\busing\b|\brel(y|ies|ied) on\b|\boperat|\bruns?\b|\brunning\b|\bcontinues\b(?! to\b)|"
+            r"\bw(ear|ears|earing|ore|orn)\b|"
             r"\balready\b|\bin use\b|\bemploy|\butiliz|\bowned\b|\bhas had\b|\bwork(s|ed)? with\b",
 }
 _CUE_RE = {action: re.compile(rx, re.I) for action, rx in _CUES.items()}
@@ -87,20 +93,35 @@ class Segment:
     background: bool = False  # opened by after/before/when/since/until: its cues are not the news
 
 
-_TEMPORAL = {"after", "before", "when", "until", "since"}
+# Time clauses that set an earlier scene; "until" and "before" open a later event ("kept its account until
+# it had to give it up"), which may well be the news.
+_TEMPORAL = {"after", "when", "since"}
+
+
+# Where a fronted time clause gives way to the main clause: a comma before a new subject ("after months of
+# debate, the Pasadena City Council approved ..."), not a comma inside a list ("cameras, drones and robots").
+_MAIN_AFTER_TIME = re.compile(r",\s+(?=(the|The|a|A|an|An|its|Its|their|Their|it|they|police|officers|[A-Z]\w+ [A-Z])\b)")
 
 
 def segments(sentence: str) -> list[Segment]:
     """Split a sentence into clauses at semicolons, dashes and clause-opening conjunctions."""
     out: list[Segment] = []
     pos, background = 0, False
+
+    def add(start: int, end: int, background: bool) -> None:
+        cut = _MAIN_AFTER_TIME.search(sentence, start, end) if background else None
+        if cut is not None:
+            out.append(Segment(start, cut.start(), sentence[start:cut.start()], True))
+            start, background = cut.end(), False
+        out.append(Segment(start, end, sentence[start:end], background))
+
     for m in _SPLIT.finditer(sentence):
         if m.start() > pos:
-            out.append(Segment(pos, m.start(), sentence[pos:m.start()], background))
+            add(pos, m.start(), background)
         pos = m.end()
         background = m.group(0).strip(" ,").lower() in _TEMPORAL
     if pos < len(sentence):
-        out.append(Segment(pos, len(sentence), sentence[pos:], background))
+        add(pos, len(sentence), background)
     return out or [Segment(0, len(sentence), sentence)]
 
 
@@ -272,8 +293,18 @@ def classify(text: str, published_year: int | None, standing: StandingOf | None 
     return best, bool(found)
 
 
+# A date just before the verb ("in 2019 it signed a new contract") or opening the sentence ("In October 2021,").
+_DATED_BEFORE = re.compile(r"\b(in|In|since|Since) ((early|late|mid-?)\s?)?([A-Z][a-z]+\.? )?(19[5-9]\d|20\d\d)\b,?"
+                           r"(\s+[\w'-]+){0,4}\s*$")
+DATED_OPENING = re.compile(r"^(In|By|Back in|Since) ((early|late|mid-?)\s?)?([A-Z][a-z]+\.? (\d{1,2}, )?)?(19[5-9]\d|20\d\d),")
+
+
 def _past(text: str, published_year: int, cue: int) -> bool:
-    """Whether the acquisition cue at `cue` is dated before the article ("bought ... in August 2020")."""
-    near = text[cue:cue + 45]
+    """Whether the acquisition cue at `cue` is dated before the article ("bought ... in August 2020",
+    "in 2019 it signed a new contract")."""
+    near = text[cue:cue + 70]
     years = [int(y) for y in _YEAR.findall(near)]
+    before = _DATED_BEFORE.search(text[max(0, cue - 40):cue])
+    if before and int(before.group(5)) < published_year:
+        return True
     return bool(years) and max(years) < published_year or bool(re.search(r"\bago\b", near))

@@ -163,6 +163,7 @@ def collect_agencies(facts: DocFacts, gaz: Gazetteer, ev: PlaceEvidence) -> list
             agency.name = written
         agency.hits.append(hit)
     _merge_place_police(by_key)
+    _merge_short_forms(by_key)
     _add_initialisms(facts, by_key)
     for agency in by_key.values():
         near = _near_states(agency, facts, ev)
@@ -209,10 +210,30 @@ def _merge_place_police(by_key: dict[str, Agency]) -> None:
         if not all(h.text.endswith(" police") for h in agency.hits):
             continue
         other = next((a for a in by_key.values() if a is not agency and a.kind == "police"
-                      and a.place == agency.place), None)
+                      and _bare_place(a.place) == _bare_place(agency.place)), None)
         if other is not None:
             other.hits.extend(agency.hits)
             other.hits.sort(key=lambda h: h.start)
+            del by_key[key]
+
+
+def _bare_place(place: str) -> str:
+    """A place key without a leading "metro" ("Metro Nashville" police are Nashville's police)."""
+    return re.sub(r"^(metro|metropolitan) ", "", place)
+
+
+def _merge_short_forms(by_key: dict[str, Agency]) -> None:
+    """"The Inspection Service" after "the U.S. Postal Inspection Service": a name of two or more words that
+    ends a longer agency's name, first written after it, is a short form of that agency."""
+    for key, agency in list(by_key.items()):
+        words = agency.name.split()
+        if len(words) < 2:
+            continue
+        longer = [a for a in by_key.values() if a is not agency and len(a.name.split()) > len(words)
+                  and a.name.split()[-len(words):] == words and a.hits[0].start < agency.hits[0].start]
+        if len(longer) == 1:
+            longer[0].hits.extend(agency.hits)
+            longer[0].hits.sort(key=lambda h: h.start)
             del by_key[key]
 
 

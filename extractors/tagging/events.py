@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from extractors.tagging.actions import (
+    DATED_OPENING,
     PRECEDENCE,
     StandingOf,
     classify,
@@ -107,9 +108,12 @@ class _SentenceReader:
         self.techs: list[str] = []
         self.named_agency = self.named_tech = False
         self.cue_from = 0
+        self.dated_past = False
 
     def read(self) -> None:
         sent = self.doc.facts.sentences[self.idx]
+        opening = DATED_OPENING.match(sent.text[dateline_end(sent.text):])
+        self.dated_past = bool(opening and self.doc.year and int(opening.group(6)) < self.doc.year)
         clauses = _clauses(sent)
         # Vendors in a fronted time clause belong to the background, not to this sentence's news.
         self.cue_from = next((c.start for c in clauses if c.cue_text and not c.background), sent.start)
@@ -125,6 +129,8 @@ class _SentenceReader:
         verdict = classify(c.cue_text, d.year, d.standing_of(self.idx, c.start))
         if verdict is None or (not self.named_tech and not verdict[1]):
             return  # a clause that names no technology must at least say what happened
+        if verdict[0] == "acquires" and self.dated_past:
+            verdict = ("uses", verdict[1])  # "In October 2021, the council approved a contract": history
         if not verdict[1] and not _in(d.ents.tech_hits + d.ents.vendor_hits, c.start, c.end):
             return  # nor may a cue-less clause lean on a technology an earlier clause named (and negated)
         _, sent_end = d.sentence_span(self.idx)

@@ -22,7 +22,8 @@ _COUNCIL_REF = re.compile(r"\b(the council|the commission|"
 _CITY_WORD = re.compile(r"^city of |\s+city$")
 # Funders and recipients of a notice are not the agencies doing the thing.
 _NOT_ACTOR_BEFORE = re.compile(r"\b(grant|grants|funding|money|funds|paid for) (from|by)( the)?\s*$|"
-                               r"\bnotified( the)?\s*$|\bon behalf of( the)?\s*$|\bby the\s*$", re.I)
+                               r"\bnotified( the)?\s*$|\bon behalf of( the)?\s*$|\bby the\s*$|"
+                               r"\b(arm|branch|wing|part) of( the)?\s*$", re.I)
 
 
 def explicit_agencies(agencies: list[Agency], start: int, end: int, text: str) -> list[Agency]:

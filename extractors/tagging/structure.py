@@ -33,6 +33,8 @@ _AGENCY_NOUNS = {"police", "department", "office", "sheriff", "council", "city",
                  "administrator", "official", "force", "service", "state", "district", "town", "village",
                  "government", "administration", "it", "they", "we", "who", "that", "which"}
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
+# "had no choice but to give it up": a forced deed, not a negated one.
+_NO_CHOICE = {"choice", "option", "alternative"}
 _CLAUSE_EDGES = {"relcl", "appos"}
 # Verbs that deny what they govern ("declined to buy", "refused to use", "voted against buying").
 _REFUSALS = {"decline", "refuse", "fail", "deny", "forgo", "oppose", "resist", "avoid", "against", "without"}  # climbing past these leaves the clause the cue is in
@@ -136,11 +138,11 @@ class Parse:
             if t.dep == "neg" or t.lower == "never" or (t.lower == "longer" and any(
                     self.tokens[d].lower == "no" for d in self.children(c))):
                 return True
-            if t.dep in ("dobj", "attr") and any(self.tokens[d].dep == "det" and self.tokens[d].lower == "no"
-                                                 for d in self.children(c)):
+            if t.dep in ("dobj", "attr") and t.lemma not in _NO_CHOICE and any(
+                    self.tokens[d].dep == "det" and self.tokens[d].lower == "no" for d in self.children(c)):
                 return True  # "has no facial recognition system", "no plans to buy"
         t = self.tokens[j]
-        return t.dep in ("dobj", "nsubj", "pobj") and any(
+        return t.dep in ("dobj", "nsubj", "pobj") and t.lemma not in _NO_CHOICE and any(
             self.tokens[d].dep == "det" and self.tokens[d].lower == "no" for d in self.children(j))
 
     def _hypothetical(self, j: int) -> bool:
