@@ -59,6 +59,18 @@ class EventDraft:
 
 
 _CARRY_KINDS = ("police", "sheriff", "legislative", "federal")
+# A sentence opening with "It"/"They" continues the subject of the sentence before it ("The department is
+# adding 10 cameras ... It continues to expand its fleet of aerial drones"); not "It is unclear ...".
+_PRONOUN_OPENING = re.compile(r"(And |But |Also )?(It|it|They|they)\s+(?!is (a|an|the|not|unclear|likely|possible)\b|"
+                              r"was (a|an|the|not|unclear)\b|'s\b)[a-z]")
+_SUBJECT_REF = re.compile(r"(The |the )?(police |sheriff's )?(department|office|agency|force|police|Police)\b")
+SUBJECT_REACH = 50
+# A state attorney general telling the state's police to stop using something prohibits it (a regulatory
+# ban, ANNOTATION_NOTES.md), where a department stopping is an end.
+_STATE_RULER = re.compile(r"Attorney General")
+_ORDER_TO_STOP = re.compile(r"\b(told|tells|ordered|orders|directed|directs|instructed|instructs|required|requires)\b"
+                            r"[^.;]{0,60}\b(police|law enforcement|agencies|departments|prosecutors)\b[^.;]{0,40}"
+                            r"\b(to stop|to cease|to halt|not to use)\b", re.I)  # an agency named this near a sentence's start (after the dateline) is its subject
 
 
 @dataclass
@@ -112,13 +124,24 @@ class _SentenceReader:
 
     def read(self) -> None:
         sent = self.doc.facts.sentences[self.idx]
-        opening = DATED_OPENING.match(sent.text[dateline_end(sent.text):])
-        self.dated_past = bool(opening and self.doc.year and int(opening.group(6)) < self.doc.year)
+        dated = DATED_OPENING.match(sent.text[dateline_end(sent.text):])
+        self.dated_past = bool(dated and self.doc.year and int(dated.group(6)) < self.doc.year)
         clauses = _clauses(sent)
         # Vendors in a fronted time clause belong to the background, not to this sentence's news.
         self.cue_from = next((c.start for c in clauses if c.cue_text and not c.background), sent.start)
+        opening = sent.start + dateline_end(sent.text)
+        subject = self.doc.subject
+        if _PRONOUN_OPENING.match(self.doc.facts.text, opening) and subject:
+            self.agencies, self.named_agency = list(subject), False
+        self.doc.subject = []
         for clause in clauses:
             self._clause(clause)
+            if clause.start <= opening < clause.end:
+                text = self.doc.facts.text
+                near = [a for a in self.agencies if any(opening <= h.start < opening + SUBJECT_REACH for h in a.hits)]
+                if not near and (_SUBJECT_REF.match(text, opening) or _PRONOUN_OPENING.match(text, opening)):
+                    near = self.agencies
+                self.doc.subject = [a for a in near if a.operates]
 
     def _clause(self, c: _Clause) -> None:
         self._update_agencies(c)
@@ -137,8 +160,11 @@ class _SentenceReader:
         vendors = _in(d.ents.vendor_hits, c.start, c.end) or \
             _in(d.ents.vendor_hits, max(c.start, self.cue_from), sent_end)
         for agency in self.agencies:
+            action = verdict[0]
+            if action == "ends" and _STATE_RULER.search(agency.name) and _ORDER_TO_STOP.search(c.cue_text):
+                action = "bans"
             for tech in self.techs:
-                d.claim(agency, tech, Claim(self.idx, verdict[0], verdict[1], self.named_agency,
+                d.claim(agency, tech, Claim(self.idx, action, verdict[1], self.named_agency,
                                             self.named_tech, vendors, c.background, c.start))
 
     def _update_agencies(self, c: _Clause) -> None:
@@ -183,6 +209,7 @@ class _DocContext:
         self.claims: dict[tuple[str, str], list[Claim]] = {}
         self.by_key = {a.key: a for a in agencies}
         self.parses: dict[int, Parse | None] = {}
+        self.subject: list[Agency] = []  # the operating agencies the last sentence opened with
 
     def standing_of(self, idx: int, clause_start: int) -> StandingOf | None:
         """Where a cue of the clause starting at `clause_start` stands in its sentence's parse (parsed once,
@@ -239,6 +266,8 @@ class _DocContext:
             if operator is None or (c.action == "uses" and operator is not agency):
                 return  # a council approves or ends things; it does not "use" them
             agency = operator
+        elif c.action == "bans" and _STATE_RULER.search(agency.name):
+            pass  # a state attorney general's order to the state's police is a ban
         elif c.action in ("bans", "rejects"):
             # Police do not ban or reject; the body that does is the jurisdiction's council, if named.
             council = council_for_place(self.agencies, agency.place)

@@ -19,6 +19,8 @@ _CITY_REF = re.compile(r"\b(the city|city officials|city leaders|city government
                        r"town officials|the village|the county|county officials)\b", re.I)
 _COUNCIL_REF = re.compile(r"\b(the council|the commission|"
                           r"the board|the city council|the town council)\b", re.I)
+# "New Jersey's attorney general", "the attorney general's office": the attorney general's office the article names.
+_AG_REF = re.compile(r"\battorney general\b", re.I)
 _CITY_WORD = re.compile(r"^city of |\s+city$")
 # Funders and recipients of a notice are not the agencies doing the thing.
 _NOT_ACTOR_BEFORE = re.compile(r"\b(grant|grants|funding|money|funds|paid for) (from|by)( the)?\s*$|"
@@ -89,6 +91,9 @@ def referenced_agencies(agencies: list[Agency], clause: str, pos: int, home: str
         sheriff = re.search(r"sheriff|deput", clause, re.I)
         found = _latest(agencies, pos, ("sheriff",) if sheriff else ("police", "sheriff", "federal"))
         out.extend([found] if found else [])
+    if _AG_REF.search(clause):
+        found = next((a for a in agencies if "Attorney General" in a.name), None)
+        out.extend([found] if found and found not in out else [])
     if _COUNCIL_REF.search(clause):
         found = _latest(agencies, pos, ("legislative",))
         out.extend([found] if found and found not in out else [])

@@ -1,0 +1,93 @@
+"""Which event a sentence reports when time, references and orders are involved: a clause opened by "until"
+or "before" is a later event (it can be the news), a fronted date makes a purchase history, a sentence
+opening with "It" continues the agency the sentence before opened with, the short form of an agency is that
+agency, and a state attorney general's order to the state's police is a ban."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from extractors.tagger import Tagger, load_tagger
+from schemas.records import Article
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return load_tagger()
+
+
+def tagged(tagger: Tagger, text: str, year: int = 2024) -> list[tuple[str, str, str]]:
+    art = Article(article_id="t1", url="https://example.org/t1", title="", text=text, published=datetime(year, 6, 1))
+    return sorted((e.agency, e.technology, e.action) for e in tagger.tag_articles([art])[0].events)
+
+
+@pytest.mark.parametrize("text", [
+    "The Eugene Police Department kept its Clearview AI account until county lawyers said it had no choice "
+    "but to give it up.",
+    "The Eugene Police Department bought PredPol in 2019 and let its subscription end in March.",
+    "The Eugene Police Department used PredPol for three years before it dropped the software in March.",
+])
+def test_a_later_end_is_the_news(tagger: Tagger, text: str) -> None:
+    (event,) = tagged(tagger, text)
+    assert event[0] == "Eugene Police Department" and event[2] == "ends"
+
+
+def test_no_choice_but_is_not_a_negation(tagger: Tagger) -> None:
+    text = "The Eugene Police Department had no choice but to give up face recognition after the ruling."
+    assert tagged(tagger, text) == [("Eugene Police Department", "face_recognition", "ends")]
+
+
+@pytest.mark.parametrize("text", [
+    "In October 2021, after months of debate, the Eugene City Council approved a contract for drones for the "
+    "Eugene Police Department.",
+    "The Eugene Police Department said it first tried drones at a fair, and in 2019 it signed a new contract "
+    "for drones with its supplier.",
+])
+def test_a_dated_purchase_is_history(tagger: Tagger, text: str) -> None:
+    assert tagged(tagger, text) == [("Eugene Police Department", "drones", "uses")]
+
+
+def test_a_purchase_this_year_stays_one(tagger: Tagger) -> None:
+    text = "In March 2024, the Eugene Police Department signed a contract for drones."
+    assert tagged(tagger, text) == [("Eugene Police Department", "drones", "acquires")]
+
+
+def test_it_continues_the_agency_the_sentence_before_opened_with(tagger: Tagger) -> None:
+    text = ("The Eugene Police Department is adding 10 license plate readers. It is also building a new "
+            "real-time crime center downtown.")
+    assert ("Eugene Police Department", "real_time_crime_center", "acquires") in tagged(tagger, text)
+
+
+def test_it_after_a_company_is_no_agency(tagger: Tagger) -> None:
+    text = ("Axon reported higher sales this quarter. It is building a new real-time crime center product, "
+            "the company said. The Eugene Police Department uses body cameras.")
+    assert [e for e in tagged(tagger, text) if e[1] == "real_time_crime_center"] == []
+
+
+def test_a_vote_against_renewing_ends_and_a_tally_rejects(tagger: Tagger) -> None:
+    ended = tagged(tagger, "The Eugene City Council voted 5-4 against extending the Eugene Police Department's "
+                           "ShotSpotter contract.")
+    assert ended == [("Eugene Police Department", "gunshot_detection", "ends")]
+    rejected = tagged(tagger, "The Eugene City Council voted 5-4 against a Eugene Police Department proposal "
+                              "for 20 surveillance cameras.")
+    assert ("Eugene City Council", "camera_networks", "rejects") in rejected
+    assert ("Eugene Police Department", "camera_networks", "proposes") in rejected
+
+
+def test_a_short_form_is_the_named_agency(tagger: Tagger) -> None:
+    text = ("The unit sits inside the U.S. Postal Inspection Service. The Inspection Service's analysts use "
+            "facial recognition from Clearview AI.")
+    assert tagged(tagger, text) == [("U.S. Postal Inspection Service", "face_recognition", "uses")]
+
+
+def test_the_arm_of_an_agency_is_not_that_agency(tagger: Tagger) -> None:
+    text = "The law enforcement arm of the U.S. Postal Service runs a unit that uses facial recognition."
+    assert tagged(tagger, text) == []
+
+
+def test_an_attorney_generals_order_to_stop_is_a_ban(tagger: Tagger) -> None:
+    text = ("Oregon's attorney general has told police across the state to stop using Clearview AI, the "
+            "Oregon Office of the Attorney General said Friday.")
+    assert tagged(tagger, text) == [("Oregon Office of the Attorney General", "face_recognition", "bans")]
