@@ -48,7 +48,9 @@ class Decoded:
 def dead_letter(stage: str, msg: Message, reason: str, error: str) -> DeadLetter:
     """A dead letter for a consumed message; its id depends only on content, so redelivery repeats it."""
     payload = msg.value.decode("utf-8", errors="replace")
-    digest = hashlib.sha256(f"{stage}|{msg.topic}|{msg.key}|{reason}|{payload}".encode()).hexdigest()[:32]
+    # A message the bus could not vouch for is known by its place: lost ones have no content to tell them apart.
+    place = f"|{msg.position}" if msg.corrupt else ""
+    digest = hashlib.sha256(f"{stage}|{msg.topic}|{msg.key}|{reason}|{payload}{place}".encode()).hexdigest()[:32]
     return DeadLetter(dead_letter_id=digest, stage=stage, source_topic=msg.topic, key=msg.key, reason=reason,
                       error=error[:2000], payload=payload, source_offset=msg.position)
 
