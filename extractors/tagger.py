@@ -19,6 +19,7 @@ from extractors.tagging.places import gather_evidence
 from extractors.tagging.spans import DocFacts, Hit
 from extractors.tagging.structure import ParseBook, SentenceParser
 from schemas.records import Article, Event, Mention, TaggedArticle
+from schemas.text import clean_text
 
 log = logging.getLogger(__name__)
 # What events are read from: agencies, technologies and vendors, the home place, the publication year.
@@ -28,9 +29,6 @@ TAGGER_NAME = "tagger-1"
 # Frequent English words that are not also frequent Spanish, French, Portuguese or Italian words.
 _STOPWORDS = {"the", "and", "of", "to", "is", "that", "for", "with", "was", "it", "said", "has", "have",
               "were", "this", "from", "by", "are", "be", "its", "their", "will", "which"}
-# Control characters (except newline and tab) and lone surrogates confuse tokenisers; they are replaced
-# one for one, so offsets into the cleaned text are offsets into tagged_text(article).
-_ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def tagged_text(article: Article) -> str:
@@ -83,7 +81,9 @@ class Tagger:
         """One TaggedArticle per article, in input order, with the event drafts (and their signals) behind
         its events; `bench/calibrate.py` fits the confidence model on those signals."""
         todo = [(i, a) for i, a in enumerate(articles) if skip_status(a) is None]
-        texts = [(_ODD.sub(" ", tagged_text(a)), _title_len(a)) for _, a in todo]
+        # clean_text replaces control characters and lone surrogates one for one (they confuse tokenisers), so
+        # offsets into the cleaned text are offsets into tagged_text(article).
+        texts = [(clean_text(tagged_text(a)), _title_len(a)) for _, a in todo]
         facts = doc_facts(self.nlp, self.matchers, texts, self.batch_size, self.n_process)
         out: list[tuple[TaggedArticle, list[EventDraft]]] = [
             (TaggedArticle(article=a, tag_status=skip_status(a) or "ok", tagger_version=self.version), [])

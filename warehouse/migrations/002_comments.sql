@@ -32,6 +32,7 @@ COMMENT ON COLUMN articles.language IS 'ISO 639-1 language detected from the tex
 COMMENT ON COLUMN articles.extractor IS 'Which extractor produced the text (trafilatura, readability, newspaper3k).';
 COMMENT ON COLUMN articles.fingerprint IS 'Near-duplicate fingerprint of the text (word shingles).';
 COMMENT ON COLUMN articles.duplicate_of IS 'article_id of the first-seen copy of the same syndicated story; null for originals.';
+-- Superseded by 014 (tag_error is a dead letter, not a row), kept as applied:
 COMMENT ON COLUMN articles.tag_status IS 'Tagging outcome: ok, off_topic (no technology or surveillance vendor named: NER skipped, no events), not_english, no_text, tag_error, or the article status it inherited.';
 COMMENT ON COLUMN articles.tagger_version IS 'Tagger and gazetteer version that produced the mentions and events.';
 COMMENT ON COLUMN articles.landed_at IS 'When the article was (last) written to the warehouse.';
