@@ -91,3 +91,44 @@ def test_an_attorney_generals_order_to_stop_is_a_ban(tagger: Tagger) -> None:
     text = ("Oregon's attorney general has told police across the state to stop using Clearview AI, the "
             "Oregon Office of the Attorney General said Friday.")
     assert tagged(tagger, text) == [("Oregon Office of the Attorney General", "face_recognition", "bans")]
+
+
+def test_a_product_from_its_owner_is_the_owners(tagger: Tagger) -> None:
+    art = Article(article_id="t2", url="https://example.org/t2", title="", published=datetime(2024, 6, 1),
+                  text="The Eugene Police Department will pilot 20 WatchGuard body cameras from Motorola Solutions.")
+    (event,) = tagger.tag_articles([art])[0].events
+    assert (event.vendor, event.action) == ("Motorola Solutions", "pilots")
+
+
+def test_the_owner_of_a_supplying_unit_is_not_the_supplier(tagger: Tagger) -> None:
+    art = Article(article_id="t3", url="https://example.org/t3", title="", published=datetime(2024, 6, 1),
+                  text="The Eugene Police Department wants to buy 30 license plate readers from Motorola "
+                       "Solutions' Vigilant unit.")
+    (event,) = tagger.tag_articles([art])[0].events
+    assert event.vendor == "Vigilant Solutions"
+
+
+def test_a_pilot_awaiting_a_vote_is_a_proposal(tagger: Tagger) -> None:
+    text = ("A six-month test of ShotSpotter in Eugene is on track to begin in May, the Eugene Police Department "
+            "said. The pilot still needs the Eugene City Council's approval.")
+    assert tagged(tagger, text) == [("Eugene Police Department", "gunshot_detection", "proposes")]
+
+
+def test_what_a_technology_does_is_no_deed_of_the_agency(tagger: Tagger) -> None:
+    text = ("The Eugene City Council banned predictive policing software, which assigns risk scores to people, "
+            "for the Eugene Police Department. It also bars agreements with outside agencies that would run "
+            "such forecasts. The ordinance requires the police department to list the technologies it uses.")
+    assert tagged(tagger, text) == [("Eugene City Council", "predictive_policing", "bans")]
+
+
+def test_a_named_unit_stands_for_its_agency(tagger: Tagger) -> None:
+    text = ("An investigator in the Oregon Department of Justice's Criminal Justice Division had been using "
+            "social media monitoring software. Oregon's attorney general said she ordered her agency to stop "
+            "the social media monitoring.")
+    assert tagged(tagger, text) == [("Oregon Department of Justice", "social_media_monitoring", "ends")]
+
+
+def test_a_common_council_is_its_citys(tagger: Tagger) -> None:
+    text = "The Syracuse Common Council rejected a Syracuse Police Department request for drones."
+    assert tagged(tagger, text) == [("Syracuse Common Council", "drones", "rejects"),
+                                    ("Syracuse Police Department", "drones", "proposes")]

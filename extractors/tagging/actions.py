@@ -16,7 +16,7 @@ ADOPTIONS = ("uses", "acquires", "pilots")
 _PARSE_WORDS = re.compile(
     r"\b(not|n't|never|no|longer|would|could|might|may|should|if|unless|whether|urge[ds]?|urging|demand\w*|"
     r"call(s|ed)? (on|for)|ask\w*|wants?|wanted|push(es|ed)? for|press(es|ed)? for|petition\w*|lobb\w*|"
-    r"declin\w*|refus\w*|fail\w*|den(y|ies|ied)|forgo\w*|oppos\w*|against|without|other|outside|order(s|ed)?)\b",
+    r"declin\w*|refus\w*|fail\w*|requir\w*|mandat\w*|den(y|ies|ied)|forgo\w*|oppos\w*|against|without|other|outside|order(s|ed)?)\b",
     re.I)
 # What _classify_parsed says when the sentence has no parse.
 _UNPARSED: tuple[str, bool] = ("unparsed", False)
@@ -70,6 +70,7 @@ _ENDING_SUBJECTS = {"program", "programme", "contract", "pilot", "trial", "agree
                     "use", "deal", "service", "lease", "test", "project", "initiative", "license", "licence",
                     "arrangement", "relationship", "authorization", "authorisation", "experiment"}
 _MODALS = frozenset({"can", "could", "may", "might", "should"})
+_WOULD = frozenset({"would"})
 _NEGATION = re.compile(r"\b(never|not|n't|no one|nobody|no plans?|no intention)\b", re.I)
 _PROPOSAL_NEAR = re.compile(r"\b(propos|agreement|item|vote|request|plan|purchase)", re.I)
 # A fronted time clause ("Three years after city leaders approved them, ...") is background.
@@ -90,7 +91,8 @@ class Segment:
     start: int
     end: int
     text: str
-    background: bool = False  # opened by after/before/when/since/until: its cues are not the news
+    background: bool = False  # opened by after/when/since: its cues are not the news
+    relative: bool = False  # opened by "which" or "that": it describes a thing ("software that assigns ...")
 
 
 # Time clauses that set an earlier scene; "until" and "before" open a later event ("kept its account until
@@ -103,23 +105,29 @@ _TEMPORAL = {"after", "when", "since"}
 _MAIN_AFTER_TIME = re.compile(r",\s+(?=(the|The|a|A|an|An|its|Its|their|Their|it|they|police|officers|[A-Z]\w+ [A-Z])\b)")
 
 
+_PREPOSITION_BEFORE = re.compile(r"\b(across|in|of|at|on|for|from|to|with|by|into|over|under|about|throughout)$", re.I)
+
+
 def segments(sentence: str) -> list[Segment]:
     """Split a sentence into clauses at semicolons, dashes and clause-opening conjunctions."""
     out: list[Segment] = []
-    pos, background = 0, False
+    pos, background, relative = 0, False, False
 
     def add(start: int, end: int, background: bool) -> None:
         cut = _MAIN_AFTER_TIME.search(sentence, start, end) if background else None
         if cut is not None:
             out.append(Segment(start, cut.start(), sentence[start:cut.start()], True))
             start, background = cut.end(), False
-        out.append(Segment(start, end, sentence[start:end], background))
+        out.append(Segment(start, end, sentence[start:end], background, relative))
 
     for m in _SPLIT.finditer(sentence):
+        if m.group(0).strip(" ,").lower() == "that" and _PREPOSITION_BEFORE.search(sentence, 0, m.start()):
+            continue  # "barred police across that state from using it": a determiner
         if m.start() > pos:
             add(pos, m.start(), background)
         pos = m.end()
         background = m.group(0).strip(" ,").lower() in _TEMPORAL
+        relative = m.group(0).strip(" ,").lower() in ("which", "that")
     if pos < len(sentence):
         add(pos, len(sentence), background)
     return out or [Segment(0, len(sentence), sentence)]
@@ -139,7 +147,7 @@ def fronted_clause_end(sentence: str) -> int:
     return start + (m.end() if m else 0)
 
 
-def after_modal(text: str, end: int) -> bool:
+def after_modal(text: str, end: int, modals: frozenset[str] = _MODALS) -> bool:
     """Whether `text[:end]` ends with a modal and at most one more word ("could suspend", "may soon end").
 
     The test of `\\b(can|could|may|might|should)\\s+(\\w+\\s+)?$` on the prefix, scanning back from `end`
@@ -148,10 +156,10 @@ def after_modal(text: str, end: int) -> bool:
     if gap == end:
         return False
     word = _back(text, gap, _is_word)
-    if text[word:gap].lower() in _MODALS:
+    if text[word:gap].lower() in modals:
         return True
     before = _back(text, word, str.isspace)
-    return word < gap and before < word and text[_back(text, before, _is_word):before].lower() in _MODALS
+    return word < gap and before < word and text[_back(text, before, _is_word):before].lower() in modals
 
 
 def _back(text: str, end: int, keep: Callable[[str], bool]) -> int:
@@ -177,6 +185,8 @@ def _all_cues(text: str, bare_ends: bool = False) -> Iterator[tuple[str, re.Matc
         for m in _CUE_RE[action].finditer(text):
             if after_modal(text, m.start()):
                 continue
+            if action in ADOPTIONS and after_modal(text, m.start(), _WOULD):
+                continue  # "agencies that would run such forecasts": hypothetical ("would stop" still ends)
             if action == "bans" and _UNDONE.search(text[max(0, m.start() - 40):m.start()]):
                 continue
             if action == "ends" and m.group(0).lower() == "on hold" and _PROPOSAL_NEAR.search(text):

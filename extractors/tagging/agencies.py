@@ -12,7 +12,7 @@ from extractors.tagging.spans import DocFacts, Hit
 # Words where a name stops being the place and starts being the body ("Santa Cruz | City Council").
 _ROLE_START = {"Police", "Sheriff's", "Sheriff", "Board", "Council", "Commission", "Department", "Bureau",
                "Office", "District", "State's", "Metropolitan", "Dept.", "PD", "Commissioners", "Patrol",
-               "Constabulary", "Unified", "Independent", "Public", "Transit", "Division", "Marshals"}
+               "Constabulary", "Unified", "Independent", "Public", "Transit", "Division", "Marshals", "Common"}
 _CITY_ROLE = {"Council", "Commission", "Board", "Police", "Hall", "Manager", "Attorney"}
 
 
@@ -223,14 +223,15 @@ def _bare_place(place: str) -> str:
 
 
 def _merge_short_forms(by_key: dict[str, Agency]) -> None:
-    """"The Inspection Service" after "the U.S. Postal Inspection Service": a name of two or more words that
-    ends a longer agency's name, first written after it, is a short form of that agency."""
+    """"The Inspection Service" after "the U.S. Postal Inspection Service", "the Dane County Board" after "the
+    Dane County Board of Supervisors": a name of two or more words that ends a longer agency's name, or begins
+    it before an "of", is a short form of that agency (a headline may use it first)."""
     for key, agency in list(by_key.items()):
         words = agency.name.split()
         if len(words) < 2:
             continue
         longer = [a for a in by_key.values() if a is not agency and len(a.name.split()) > len(words)
-                  and a.name.split()[-len(words):] == words and a.hits[0].start < agency.hits[0].start]
+                  and (a.name.split()[-len(words):] == words or a.name.split()[:len(words) + 1] == [*words, "of"])]
         if len(longer) == 1:
             longer[0].hits.extend(agency.hits)
             longer[0].hits.sort(key=lambda h: h.start)
@@ -264,6 +265,10 @@ def _place_police_hits(facts: DocFacts, gaz: Gazetteer) -> list[Hit]:
     return out
 
 
+# "Oregon Department of Justice's Criminal Justice Division": a named unit stands for the agency it is in.
+_UNIT_OF = re.compile(r"'s\s+([A-Z][\w-]*\s+){1,5}(Division|Unit|Section|Squad|Bureau|Team)$")
+
+
 def _named_hits(facts: DocFacts, gaz: Gazetteer, abroad: bool) -> list[tuple[Hit, str, str | None]]:
     """(hit, display name, federal slug or None) for pattern, federal-name and acronym hits."""
     pattern = [h for h in facts.hits if h.kind == "agency"]
@@ -284,7 +289,7 @@ def _named_hits(facts: DocFacts, gaz: Gazetteer, abroad: bool) -> list[tuple[Hit
     for h in pattern:
         if any(f.start <= h.start and h.end <= f.end for f, _, s in out if s):
             continue
-        name = display_name(h.key, gaz, abroad)
+        name = _UNIT_OF.sub("", display_name(h.key, gaz, abroad))
         fed = gaz.federal_names.get(name)
         out.append((h, fed[1] if fed else name, fed[0] if fed else None))
     return sorted(out, key=lambda t: t[0].start)

@@ -63,9 +63,12 @@ def _tech_ok(hit: Hit, facts: DocFacts, gaz: Gazetteer) -> bool:
     return not any((w in words) if " " not in w else (w in sent) for w in gaz.tech_exclude.get(hit.key, ()))
 
 
-def _vendor_ok(hit: Hit, named: set[str], tech_seen: set[str], gaz: Gazetteer) -> bool:
+def _vendor_ok(hit: Hit, named: set[str], tech_seen: set[str], gaz: Gazetteer, text: str) -> bool:
     if not hit.ambiguous:
         return True
+    if _VENDOR_CUE_BEFORE.search(text[max(0, hit.start - CUE_REACH):hit.start]) or \
+            _VENDOR_CUE_AFTER.search(text[hit.end:hit.end + CUE_REACH]):
+        return True  # "a contract with Banjo, the Park City company": presented as a supplier
     if hit.key in named:
         return True
     return bool(set(gaz.vendor_techs.get(hit.key, [])) & tech_seen)
@@ -79,7 +82,7 @@ def find_entities(facts: DocFacts, gaz: Gazetteer) -> Entities:
     tech_seen = {h.key for h in techs}
     raw_vendors = [h for h in facts.hits if h.kind == "vendor"]
     named = {h.key for h in raw_vendors if not h.ambiguous}
-    vendors = [h for h in raw_vendors if _vendor_ok(h, named, tech_seen, gaz)]
+    vendors = [h for h in raw_vendors if _vendor_ok(h, named, tech_seen, gaz, facts.text)]
     vendors += _unknown_vendors(facts, vendors)
     if "face_recognition" in tech_seen | {t for v in vendors for t in ([v.technology] if v.technology else
                                                                     gaz.vendor_implies.get(v.key, []))}:

@@ -43,6 +43,7 @@ class Claim:
     vendors: list[Hit] = field(default_factory=list)
     background: bool = False  # said in a time clause ("a year after the NYPD returned its Digidog")
     at: int = 0  # where its clause starts in the text
+    pending: bool = False  # the clause says it awaits approval ("the pilot still needs the council's approval")
 
 
 @dataclass
@@ -65,6 +66,9 @@ _PRONOUN_OPENING = re.compile(r"(And |But |Also )?(It|it|They|they)\s+(?!is (a|a
                               r"was (a|an|the|not|unclear)\b|'s\b)[a-z]")
 _SUBJECT_REF = re.compile(r"(The |the )?(police |sheriff's )?(department|office|agency|force|police|Police)\b")
 SUBJECT_REACH = 50
+# A trial or purchase that still awaits a vote is a proposal (ANNOTATION_NOTES.md: "item awaiting approval").
+_PENDING = re.compile(r"\b(still )?(needs?|requires?|awaits?|awaiting|pending)\b( the| a)?( [\w'-]+){0,3}? "
+                      r"(approval|vote|sign-off)\b", re.I)
 # A state attorney general telling the state's police to stop using something prohibits it (a regulatory
 # ban, ANNOTATION_NOTES.md), where a department stopping is an end.
 _STATE_RULER = re.compile(r"Attorney General")
@@ -80,6 +84,7 @@ class _Clause:
     text: str
     cue_text: str
     background: bool = False
+    relative: bool = False
 
 
 def _clauses(sent: Sentence) -> list[_Clause]:
@@ -93,7 +98,7 @@ def _clauses(sent: Sentence) -> list[_Clause]:
         out.append(_Clause(sent.start + date_end, sent.start + fronted, part, part, True))
     for seg in segments(text[fronted:]):
         start = sent.start + fronted + seg.start
-        out.append(_Clause(start, start + len(seg.text), seg.text, seg.text, seg.background))
+        out.append(_Clause(start, start + len(seg.text), seg.text, seg.text, seg.background, seg.relative))
     return out
 
 
@@ -152,6 +157,8 @@ class _SentenceReader:
         verdict = classify(c.cue_text, d.year, d.standing_of(self.idx, c.start))
         if verdict is None or (not self.named_tech and not verdict[1]):
             return  # a clause that names no technology must at least say what happened
+        if c.relative and not verdict[1] and not any(c.start - 30 <= h.end <= c.start for a in d.agencies for h in a.hits):
+            return  # "software that assigns risk scores": a description; "the Elk Grove police, which ...": a deed
         if verdict[0] == "acquires" and self.dated_past:
             verdict = ("uses", verdict[1])  # "In October 2021, the council approved a contract": history
         if not verdict[1] and not _in(d.ents.tech_hits + d.ents.vendor_hits, c.start, c.end):
@@ -163,9 +170,11 @@ class _SentenceReader:
             action = verdict[0]
             if action == "ends" and _STATE_RULER.search(agency.name) and _ORDER_TO_STOP.search(c.cue_text):
                 action = "bans"
+            pending = action in ("pilots", "acquires", "proposes") and bool(_PENDING.search(c.cue_text))
+            action = "proposes" if pending else action
             for tech in self.techs:
-                d.claim(agency, tech, Claim(self.idx, action, verdict[1], self.named_agency,
-                                            self.named_tech, vendors, c.background, c.start))
+                d.claim(agency, tech, Claim(self.idx, action, verdict[1], self.named_agency, self.named_tech,
+                                            vendors, c.background, c.start, pending))
 
     def _update_agencies(self, c: _Clause) -> None:
         """The agencies this clause is about; a clause naming none keeps the previous clause's."""
@@ -297,6 +306,8 @@ def _decide(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> Even
     chosen = _first_news(c for c in claims if not c.background) or \
         next((c for c in claims if not c.background and c.explicit_cue), None) or \
         _first_news(claims) or claims[0]
+    if chosen.action in ("pilots", "acquires"):
+        chosen = next((c for c in claims if c.pending and not c.background), chosen)
     # The vendor comes first from the deciding claim, then from claims saying the same, then the rest.
     ordered = sorted(claims, key=lambda c: (c is not chosen, c.action != chosen.action, c.background))
     vendor = _vendor_for(ctx, key, ordered)
@@ -340,6 +351,9 @@ def _vendor_for(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> 
     """The vendor tied to an event: a product of that technology, then a maker of it, named in the
     event's sentences; several makers and no choice between them give None."""
     tech = key[1]
+    supplier = _named_supplier(ctx, tech, claims)
+    if supplier is not None:
+        return supplier
     for c in claims:
         for rank in (_sells_product, _implies, _sells, _unknown_supplier):
             found = list(dict.fromkeys(v.key for v in c.vendors if rank(ctx.gaz, v, tech)))
@@ -353,6 +367,26 @@ def _vendor_for(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> 
             if found:
                 return found[0]
     return _main_agency_vendor(ctx, key, claims)
+
+
+# "25 WatchGuard cameras from Motorola Solutions", "readers supplied by X": the company named as the supplier.
+_SUPPLIER_BEFORE = re.compile(r"\b(from|supplied by|sold by|provided by|bought from|purchased from)( the)?\s*$", re.I)
+
+
+def _named_supplier(ctx: _DocContext, tech: str, claims: list[Claim]) -> str | None:
+    """The company a claim names as supplying the technology ("WatchGuard cameras from Motorola Solutions")
+    when it owns the maker of the product named with it: the event's vendor is the maker named as supplying it."""
+    text = ctx.facts.text
+    for c in claims[:1]:
+        makers = {v.key for v in c.vendors if _sells_product(ctx.gaz, v, tech) or _sells(ctx.gaz, v, tech)}
+        for v in c.vendors:
+            if not _SUPPLIER_BEFORE.search(text[max(0, v.start - 25):v.start]) or v.technology is not None:
+                continue
+            if re.match(r"(\s+[A-Z]\w*)?['\u2019]", text[v.end:v.end + 20]):
+                continue  # "from Motorola Solutions' Vigilant unit": the owner, the unit supplies
+            if any(ctx.gaz.vendor_parent.get(m) == v.key for m in makers):
+                return v.key
+    return None
 
 
 def _main_agency_vendor(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> str | None:

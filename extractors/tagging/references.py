@@ -9,7 +9,7 @@ from extractors.tagging.agencies import Agency
 
 _POLICE_REF = re.compile(
     r"\b(the (police )?department|the agency|the sheriff'?s'? (office|department)|the sheriff\b|deputies|"
-    r"troopers|the state police|the force|(the|city|local|county|state) police|police (said|say|says|will|"
+    r"troopers|its officers|its deputies|its investigators|its analysts|the state police|the force|(the|city|local|county|state) police|police (said|say|says|will|"
     r"would|have|has|had|are|were|plan|plans|want|wants|began|use|used|can|officials)|department officials)\b",
     re.I)
 # People's titles refer to their agency ("Chief Ron Lantz said ...").
@@ -21,6 +21,8 @@ _COUNCIL_REF = re.compile(r"\b(the council|the commission|"
                           r"the board|the city council|the town council)\b", re.I)
 # "New Jersey's attorney general", "the attorney general's office": the attorney general's office the article names.
 _AG_REF = re.compile(r"\battorney general\b", re.I)
+# "ordered her agency to stop": the agency of the official just named.
+_OWN_AGENCY_REF = re.compile(r"\b(his|her) (agency|office|department)\b", re.I)
 _CITY_WORD = re.compile(r"^city of |\s+city$")
 # Funders and recipients of a notice are not the agencies doing the thing.
 _NOT_ACTOR_BEFORE = re.compile(r"\b(grant|grants|funding|money|funds|paid for) (from|by)( the)?\s*$|"
@@ -92,7 +94,11 @@ def referenced_agencies(agencies: list[Agency], clause: str, pos: int, home: str
         found = _latest(agencies, pos, ("sheriff",) if sheriff else ("police", "sheriff", "federal"))
         out.extend([found] if found else [])
     if _AG_REF.search(clause):
-        found = next((a for a in agencies if "Attorney General" in a.name), None)
+        found = next((a for a in agencies if "Attorney General" in a.name), None) or \
+            next((a for a in agencies if "Department of Justice" in a.name and a.place), None)  # a state's DOJ
+        out.extend([found] if found and found not in out else [])
+    if _OWN_AGENCY_REF.search(clause):
+        found = _latest(agencies, pos, ("police", "sheriff", "federal", "state", "other", "prosecutor"))
         out.extend([found] if found and found not in out else [])
     if _COUNCIL_REF.search(clause):
         found = _latest(agencies, pos, ("legislative",))

@@ -23,7 +23,7 @@ _CONDITIONS = {"if", "unless", "whether"}
 # Verbs whose complement is something wanted, not something done ("urged the council to reject it").
 _DEMANDS = {"urge", "demand", "call", "ask", "want", "push", "press", "petition", "lobby", "plead", "seek",
             "request", "recommend", "suggest", "hope", "plan", "consider", "intend", "aim", "wish", "propose",
-            "argue", "encourage", "warn"}
+            "argue", "encourage", "warn", "require", "mandate", "direct", "instruct"}
 # An actor that is not the agency in question ("outside agencies", "other cities", "many departments").
 _OTHER = {"other", "outside", "neighboring", "neighbouring", "nearby", "many", "several", "some", "most",
           "few", "federal", "private"}
