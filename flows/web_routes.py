@@ -17,7 +17,16 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from flows.web import REVIEWER_COOKIE, FormRefused, csrf_token, trusted_form
 from schemas.settings import Settings
 from warehouse import db
-from warehouse.browse import PAGE_SIZE, REVIEW_STATES, SORTS, BadFilter, Filters, event_page, list_events
+from warehouse.browse import (
+    PAGE_SIZE,
+    REVIEW_STATES,
+    SORTS,
+    BadFilter,
+    Filters,
+    choice_lists,
+    event_page,
+    list_events,
+)
 from warehouse.review import ACTIONS, FIELDS, ReviewError, correct_event, review_event
 
 T = TypeVar("T")
@@ -59,8 +68,7 @@ class Pages:
         def work(con: duckdb.DuckDBPyConnection) -> Response:
             filters = Filters.from_query(dict(request.query_params))
             rows = list_events(con, filters)
-            technologies = [(i, n) for kind, i, n in con.execute(db.sql("web_choices"), {"article_id": None}).fetchall()
-                            if kind == "technology"]
+            technologies = choice_lists(con).get("technology", [])
             return self.render(request, "list.html", filters=filters, rows=rows[:PAGE_SIZE],
                                has_next=len(rows) > PAGE_SIZE, first=(filters.page - 1) * PAGE_SIZE,
                                technologies=technologies, message=request.query_params.get("message"))

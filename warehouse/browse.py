@@ -134,22 +134,42 @@ def event_page(con: duckdb.DuckDBPyConnection, event_id: str, timeline_limit: in
     found = _dicts(con.execute(sql("web_event"), {"event_id": event_id}))
     if not found:
         return None
-    event = found[0]
-    article = {"article_id": event["article_id"]}
+    article = {"article_id": found[0]["article_id"]}
+    texts = _dicts(con.execute(sql("web_article"), article))
+    event = {**found[0], **(texts[0] if texts else {"url": None, "outlet": None, "title": None, "text": None,
+                                                     "duplicate_of": None})}
     mentions = con.execute(sql("web_article_mentions"), article).fetchall()
-    choices: dict[str, list[tuple[str, str]]] = {}
-    for kind, ident, name in con.execute(sql("web_choices"), article).fetchall():
-        choices.setdefault(str(kind), []).append((str(ident), str(name)))
+    choices = choice_lists(con)
+    choices["agency"] = sorted({(str(i), str(n)) for label, _, _, i, n in mentions if label == "agency"},
+                               key=lambda c: c[1])
     return EventPage(
         event=event,
         document=mark_up(_document(event), event["evidence"], event["evidence_start"], event["evidence_end"],
                          [(int(s), int(e), str(label), str(name)) for label, s, e, _, name in mentions]),
         article_events=_dicts(con.execute(sql("web_article_events"), article)),
-        timeline=_dicts(con.execute(sql("web_agency_timeline"),
-                                    {"agency_id": event["agency_id"], "limit": timeline_limit})),
+        timeline=_timeline(con, event["agency_id"], timeline_limit),
         corrections=_dicts(con.execute(sql("web_event_corrections"), {"event_id": event_id, **article})),
         choices=choices,
     )
+
+
+def choice_lists(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """(id, name) of every technology and vendor, by kind."""
+    choices: dict[str, list[tuple[str, str]]] = {}
+    for kind, ident, name in con.execute(sql("web_choices")).fetchall():
+        choices.setdefault(str(kind), []).append((str(ident), str(name)))
+    return choices
+
+
+def _timeline(con: duckdb.DuckDBPyConnection, agency_id: str, limit: int) -> list[dict[str, Any]]:
+    """The agency's latest events with their articles' titles; syndicated copies left out."""
+    rows = _dicts(con.execute(sql("web_agency_timeline"), {"agency_id": agency_id, "limit": limit}))
+    ids = sorted({r["article_id"] for r in rows})
+    titles = {r["article_id"]: r for r in _dicts(con.execute(sql("web_article_titles"), {"article_ids": ids}))} \
+        if ids else {}
+    none = {"title": None, "outlet": None, "is_copy": False}
+    return [{**r, **titles.get(r["article_id"], none)} for r in rows
+            if not titles.get(r["article_id"], none)["is_copy"]]
 
 
 def _document(event: dict[str, Any]) -> str:

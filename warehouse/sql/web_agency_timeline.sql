@@ -1,8 +1,7 @@
--- The agency's events over time (corrections applied; rejected ones and syndicated copies left out), newest
--- first, with their articles.
-SELECT e.event_id, coalesce(e.published, e.landed_at) AS published, e.technology, e.vendor, e.action,
-       e.review_state, a.title, a.outlet
-FROM corrected_events e LEFT JOIN articles a ON a.article_id = e.article_id
-WHERE e.agency_id = $agency_id AND e.review_state <> 'rejected' AND a.duplicate_of IS NULL
-ORDER BY coalesce(e.published, e.landed_at) DESC, e.event_id
+-- The agency's events over time (corrections applied, rejected ones left out), newest first; their articles'
+-- titles are read apart (web_article_titles.sql) for the few rows shown.
+SELECT event_id, article_id, coalesce(published, landed_at) AS published, technology, vendor, action, review_state
+FROM corrected_events
+WHERE agency_id = $agency_id AND review_state <> 'rejected'
+ORDER BY coalesce(published, landed_at) DESC, event_id
 LIMIT $limit;
