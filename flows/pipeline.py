@@ -162,3 +162,22 @@ def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
     _prefect_log().info(f"oversight weekly-digest {iso_week}: wrote {', '.join(str(p) for p in paths)} "
                         f"({time.monotonic() - clock:.1f} s)")
     return [str(p) for p in paths]
+
+
+@flow(name="maintain-warehouse", log_prints=True)
+def maintain_warehouse(keep_days: float | None = None) -> dict[str, int]:
+    """Merge the lake's small files, expire snapshots older than `keep_days` (default
+    OVERSIGHT_SNAPSHOT_KEEP_DAYS; never one a digest cites) and delete unreferenced files. Safe while landing
+    and reading go on, and safe to kill: the next run picks up."""
+    from datetime import timedelta
+
+    from warehouse.maintenance import maintain
+
+    settings = load_settings()
+    clock = time.monotonic()
+    report = maintain(settings.lake, settings.snapshot_keep_days if keep_days is None else keep_days,
+                      timedelta(minutes=settings.maintenance_grace_minutes))
+    _prefect_log().info(f"oversight maintain-warehouse: {report.summary()} ({time.monotonic() - clock:.1f} s)")
+    return {"files_before": sum(report.files_before.values()), "files_after": sum(report.files_after.values()),
+            "merged": report.merged_files, "expired": report.expired_snapshots,
+            "deleted": report.deleted_files + report.orphans_deleted}

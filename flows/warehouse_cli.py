@@ -70,3 +70,31 @@ def snapshots(
     for snapshot_id, when, changes, cited_by in rows:
         cite = f"  cited by digest {cited_by}" if cited_by else ""
         typer.echo(f"{snapshot_id:>8}  {when.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z  {changes[:90]}{cite}")
+
+
+@warehouse_app.command()
+def maintain(
+    keep_days: Annotated[float | None, typer.Option(help="Expire snapshots older than this many days (default "
+                                                    "OVERSIGHT_SNAPSHOT_KEEP_DAYS); cited ones are kept.")] = None,
+    grace_minutes: Annotated[float | None, typer.Option(help="Delete only files unreferenced for longer than this "
+                                                        "(default OVERSIGHT_MAINTENANCE_GRACE_MINUTES).")] = None,
+) -> None:
+    """Merge small files, expire old snapshots (never one a digest cites), delete unreferenced files; safe while
+    landing and reading go on. The `maintain-warehouse` deployment runs it daily."""
+    from datetime import timedelta
+
+    from flows.cli_research import fail
+    from warehouse.db import WarehouseError
+    from warehouse.maintenance import maintain as run_maintenance
+
+    settings = load_settings()
+    try:
+        report = run_maintenance(settings.lake, settings.snapshot_keep_days if keep_days is None else keep_days,
+                                 timedelta(minutes=settings.maintenance_grace_minutes if grace_minutes is None
+                                           else grace_minutes))
+    except WarehouseError as exc:
+        fail(str(exc), 2)
+        raise
+    for table in sorted(report.files_after):
+        typer.echo(f"{table}: {report.files_before.get(table, 0)} -> {report.files_after[table]} data file(s)")
+    typer.echo(f"oversight warehouse maintain: {report.summary()}")

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     # crashed worker's partitions move after it. Apache Kafka refuses less than 6000 by default.
     kafka_session_timeout_ms: int = Field(6000, ge=1000)
 
+    # Maintenance expires lake snapshots older than this (time travel reaches back this far, and to every
+    # snapshot a digest cites), and deletes files unreferenced for longer than the grace (a reader or an
+    # uncommitted landing may still use a younger one).
+    snapshot_keep_days: float = Field(30.0, ge=0)
+    maintenance_grace_minutes: float = Field(60.0, ge=0)
+
     # Syndicated copies are looked for among the originals landed this many days back: a run's start-up
     # cost follows recent volume, not the size of the warehouse.
     dedup_window_days: float = Field(30.0, gt=0)

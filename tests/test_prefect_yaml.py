@@ -15,11 +15,12 @@ from flows.serve import SERVE_TAG, deployment_specs, load_entrypoint, served_dep
 SPECS = deployment_specs(PREFECT_YAML)
 
 
-def test_the_three_deployments_are_declared() -> None:
+def test_the_four_deployments_are_declared() -> None:
     assert {s["name"]: s["entrypoint"] for s in SPECS} == {
         "poll": "flows/pipeline.py:poll_feeds",
         "process": "flows/pipeline.py:process",
         "weekly-digest": "flows/pipeline.py:weekly_digest",
+        "maintain-warehouse": "flows/pipeline.py:maintain_warehouse",
     }
 
 
@@ -40,7 +41,8 @@ def test_every_schedule_parses(spec: dict) -> None:
 
 def test_schedules_fire_when_the_issue_says() -> None:
     crons = {s["name"]: s["schedules"][0]["cron"] for s in SPECS}
-    assert crons == {"poll": "*/15 * * * *", "process": "*/5 * * * *", "weekly-digest": "0 7 * * 1"}
+    assert crons == {"poll": "*/15 * * * *", "process": "*/5 * * * *", "weekly-digest": "0 7 * * 1",
+                     "maintain-warehouse": "30 3 * * *"}
     from croniter import croniter
 
     monday = croniter(crons["weekly-digest"], datetime(2026, 3, 18, tzinfo=UTC)).get_next(datetime)
@@ -49,18 +51,19 @@ def test_schedules_fire_when_the_issue_says() -> None:
 
 def test_serve_builds_the_same_deployments_with_retries() -> None:
     built = {d.name: d for d in served_deployments(PREFECT_YAML)}
-    assert set(built) == {"poll", "process", "weekly-digest"}
+    assert set(built) == {"poll", "process", "weekly-digest", "maintain-warehouse"}
     assert built["weekly-digest"].parameters == {"out": "digests"}
     assert built["process"].schedules[0].schedule.cron == "*/5 * * * *"
     assert built["process"].concurrency_limit == 1
     assert all(SERVE_TAG in d.tags and d.paused is False for d in built.values())
     assert [s.get("work_pool", {}).get("job_variables", {}).get("env", {}).get("PREFECT_FLOWS_DEFAULT_RETRIES")
-            for s in SPECS] == ["1", "1", "3"]
+            for s in SPECS] == ["1", "1", "3", "2"]
 
 
 def test_scheduled_runs_never_overlap_and_a_second_digest_waits_its_turn() -> None:
     strategies = {s["name"]: s["concurrency_limit"]["collision_strategy"] for s in SPECS}
-    assert strategies == {"poll": "CANCEL_NEW", "process": "CANCEL_NEW", "weekly-digest": "ENQUEUE"}
+    assert strategies == {"poll": "CANCEL_NEW", "process": "CANCEL_NEW", "weekly-digest": "ENQUEUE",
+                          "maintain-warehouse": "CANCEL_NEW"}
 
 
 def test_an_interval_schedule_in_seconds_is_served_as_an_interval(tmp_path: Path) -> None:

@@ -84,7 +84,11 @@ def attach_sql(location: LakeLocation, read_only: bool, as_of: AsOf = None) -> s
         return f"ATTACH {target} AS {ALIAS} (READ_ONLY{when})"
     if as_of is not None:
         raise LakeError("a past snapshot of the lake can only be read, not written")
-    return f"ATTACH {target} AS {ALIAS} (DATA_PATH {duckfile.quote_literal(location.data_path)})"
+    # No inlining of small inserts in the catalog: inlined rows live in catalog tables that maintenance flushes
+    # and drops, and a reader attached before that (a notebook left open) then fails with "Table with name
+    # ducklake_inlined_data_..." does not exist; maintenance merges the small files instead.
+    return (f"ATTACH {target} AS {ALIAS} (DATA_PATH {duckfile.quote_literal(location.data_path)}, "
+            "DATA_INLINING_ROW_LIMIT 0)")
 
 
 def _is_creation_race(exc: duckdb.Error) -> bool:

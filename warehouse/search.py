@@ -152,8 +152,17 @@ def _current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _indexed_snapshot(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The snapshot the index is up to date with; None when there is none, or when maintenance expired the
+    snapshot after it (the change feed cannot be read from there: the index is then rebuilt)."""
     found = con.execute(f"SELECT max(indexed_snapshot) FROM {ALIAS}.search_index_state").fetchall()[0][0]
-    return None if found is None else int(found)
+    if found is None:
+        return None
+    upto = int(found)
+    if upto >= _current_snapshot(con):
+        return upto
+    kept = con.execute(f"SELECT count(*) FROM ducklake_snapshots('{lake.ALIAS}') WHERE snapshot_id = ?",
+                       [upto + 1]).fetchall()[0][0]
+    return upto if kept else None
 
 
 def pending_articles(con: duckdb.DuckDBPyConnection) -> int:
@@ -164,7 +173,9 @@ def pending_articles(con: duckdb.DuckDBPyConnection) -> int:
     if not has_index(con):
         return int(con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
     upto, now = _indexed_snapshot(con), _current_snapshot(con)
-    if upto is None or upto >= now:
+    if upto is None:
+        return int(con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
+    if upto >= now:
         return 0
     return int(con.execute(sql("search_changed"), [upto + 1, now]).fetchall()[0][0])
 
