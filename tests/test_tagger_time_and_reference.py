@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from extractors.tagger import Tagger, load_tagger
+from extractors.tagger import Tagger, contract_record, load_tagger
 from schemas.records import Article
 
 
@@ -132,3 +132,21 @@ def test_a_common_council_is_its_citys(tagger: Tagger) -> None:
     text = "The Syracuse Common Council rejected a Syracuse Police Department request for drones."
     assert tagged(tagger, text) == [("Syracuse Common Council", "drones", "rejects"),
                                     ("Syracuse Police Department", "drones", "proposes")]
+
+
+def test_police_services_and_a_headline_short_form_are_the_agency(tagger: Tagger) -> None:
+    art = Article(article_id="t4", url="https://example.org/t4", title="Loveland police test drones",
+                  published=datetime(2024, 6, 1),
+                  text="LOVELAND, Colo. \u2014 Loveland Police Services will pilot drones from Skydio this summer.")
+    rec = contract_record("t4", tagger.tag_articles([art])[0])
+    assert [a["name"] for a in rec["agencies"]] == ["Loveland Police Services"]
+    assert [(e["agency"], e["action"]) for e in rec["events"]] == [("Loveland Police Services", "pilots")]
+
+
+def test_a_councils_rejection_names_the_proposals_vendor(tagger: Tagger) -> None:
+    art = Article(article_id="t5", url="https://example.org/t5", title="", published=datetime(2024, 6, 1),
+                  text="The Eugene Police Department asked for ShotSpotter gunshot detection sensors. The Eugene "
+                       "City Council rejected the request on Tuesday.")
+    events = {(e.agency, e.action): e.vendor for e in tagger.tag_articles([art])[0].events}
+    assert events == {("Eugene Police Department", "proposes"): "SoundThinking",
+                      ("Eugene City Council", "rejects"): "SoundThinking"}

@@ -224,14 +224,16 @@ def _bare_place(place: str) -> str:
 
 def _merge_short_forms(by_key: dict[str, Agency]) -> None:
     """"The Inspection Service" after "the U.S. Postal Inspection Service", "the Dane County Board" after "the
-    Dane County Board of Supervisors": a name of two or more words that ends a longer agency's name, or begins
-    it before an "of", is a short form of that agency (a headline may use it first)."""
+    Dane County Board of Supervisors", "MBTA Transit Police" beside "the MBTA Transit Police Department": a name
+    of two or more words that ends a longer agency's name, or begins it before an "of" or a last "Department",
+    is a short form of that agency (a headline may use it first)."""
     for key, agency in list(by_key.items()):
         words = agency.name.split()
         if len(words) < 2:
             continue
         longer = [a for a in by_key.values() if a is not agency and len(a.name.split()) > len(words)
-                  and (a.name.split()[-len(words):] == words or a.name.split()[:len(words) + 1] == [*words, "of"])]
+                  and (a.name.split()[-len(words):] == words or a.name.split()[:len(words) + 1] == [*words, "of"]
+                       or a.name.split() == [*words, "Department"])]
         if len(longer) == 1:
             longer[0].hits.extend(agency.hits)
             longer[0].hits.sort(key=lambda h: h.start)

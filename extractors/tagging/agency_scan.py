@@ -10,7 +10,7 @@ from spacy.tokens import Doc, Span, Token
 HEADS = {
     "Department", "Dept.", "Office", "Council", "Commission", "Board", "Police", "Patrol", "Authority",
     "Bureau", "Agency", "Administration", "Service", "Constabulary", "PD", "Commissioners", "Supervisors",
-    "Aldermen", "District", "Schools", "Force", "Court", "Legislature", "Marshals",
+    "Aldermen", "District", "Schools", "Force", "Court", "Legislature", "Marshals", "Services",
 }
 # Heads that take an "of ..." complement (Department of Corrections, Board of Supervisors).
 OF_HEADS = {"Department", "Office", "Board", "Bureau", "Commission", "Council", "Administration", "Agency",
@@ -20,6 +20,7 @@ OF_HEADS = {"Department", "Office", "Board", "Bureau", "Commission", "Council", 
 SOFT_HEADS = {"City", "Town", "Village", "County", "Township"}
 # A head that needs a particular word before it to be an agency at all.
 HEAD_NEEDS = {"District": {"School"}, "Schools": {"Public"}, "Force": {"Police"}, "Court": {"Commissioners"},
+              "Services": {"Police"},  # "Fort Collins Police Services"
               "Marshals": set(), "Legislature": set()}
 # Words that make a run of capitalised words something other than an agency.
 NOT_AGENCY = {

@@ -297,7 +297,17 @@ def extract_events(facts: DocFacts, gaz: Gazetteer, agencies: list[Agency], ents
         if not sent.is_title:
             _SentenceReader(ctx, idx).read()
     drafts = [_decide(ctx, key, claims) for key, claims in ctx.claims.items()]
+    _council_vendors(ctx, drafts)
     return sorted(drafts, key=lambda d: (d.sentence.start, d.agency.name, d.technology))
+
+
+def _council_vendors(ctx: _DocContext, drafts: list[EventDraft]) -> None:
+    """A council's rejection of what its police proposed names the proposal's vendor (a ban is of the
+    technology in general, not of one supplier's product)."""
+    for d in drafts:
+        if d.vendor is None and d.agency.kind == "legislative" and d.action == "rejects":
+            operator = operator_for_place(ctx.agencies, d.agency.place)
+            d.vendor = next((o.vendor for o in drafts if o.agency is operator and o.technology == d.technology), None)
 
 
 def _decide(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> EventDraft:
@@ -393,10 +403,15 @@ def _main_agency_vendor(ctx: _DocContext, key: tuple[str, str], claims: list[Cla
     """For the article's main agency (or a claim that carried the technology over), the one company in
     the article that stands for the technology."""
     tech = key[1]
-    main = next((a for a in ctx.agencies if a.kind in ("police", "sheriff")), None)
+    main = next((a for a in ctx.agencies if a.kind in ("police", "sheriff")), None) or \
+        next((a for a in ctx.agencies if a.operates), None)
     if (main is None or main.key != key[0]) and claims[0].named_tech:
         return None  # a side agency named with its technology gets only a vendor named with it
     makers = {v.key for v in ctx.ents.vendor_hits if _sells_product(ctx.gaz, v, tech) or _implies(ctx.gaz, v, tech)}
+    if not makers and len(ctx.ents.technologies) == 1:
+        # "an online tool called DigitalStakeout": the one supplier the article presents, in a one-technology story
+        makers = {v.key for v in ctx.ents.vendor_hits
+                  if _unknown_supplier(ctx.gaz, v, tech) and not is_parent(ctx.facts.text, v)}
     return makers.pop() if len(makers) == 1 else None
 
 
