@@ -150,3 +150,19 @@ def test_a_councils_rejection_names_the_proposals_vendor(tagger: Tagger) -> None
     events = {(e.agency, e.action): e.vendor for e in tagger.tag_articles([art])[0].events}
     assert events == {("Eugene Police Department", "proposes"): "SoundThinking",
                       ("Eugene City Council", "rejects"): "SoundThinking"}
+
+
+def test_the_named_manufacturer_supplies_what_the_sentence_is_about(tagger: Tagger) -> None:
+    art = Article(article_id="t6", url="https://example.org/t6", title="", published=datetime(2024, 6, 1),
+                  text="Eugene Police Department officers began testing body cameras with built-in facial "
+                       "recognition, in what the department and the manufacturer, Axon Enterprise, call a trial.")
+    vendors = {e.technology: e.vendor for e in tagger.tag_articles([art])[0].events}
+    assert vendors["face_recognition"] == "Axon"
+
+
+def test_a_company_a_regulator_fined_is_not_the_agencys_vendor(tagger: Tagger) -> None:
+    art = Article(article_id="t7", url="https://example.org/t7", title="", published=datetime(2024, 6, 1),
+                  text="The Eugene Police Department bought live facial recognition vans this year. Separately, "
+                       "a privacy regulator fined the company Clearview AI $9 million last year.")
+    (event,) = tagger.tag_articles([art])[0].events
+    assert (event.action, event.vendor) == ("acquires", None)

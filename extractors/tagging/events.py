@@ -361,7 +361,7 @@ def _vendor_for(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> 
     """The vendor tied to an event: a product of that technology, then a maker of it, named in the
     event's sentences; several makers and no choice between them give None."""
     tech = key[1]
-    supplier = _named_supplier(ctx, tech, claims)
+    supplier = _named_supplier(ctx, tech, claims) or _named_maker(ctx, claims)
     if supplier is not None:
         return supplier
     for c in claims:
@@ -399,6 +399,24 @@ def _named_supplier(ctx: _DocContext, tech: str, claims: list[Claim]) -> str | N
     return None
 
 
+_MAKER_ROLE_BEFORE = re.compile(r"\bthe (manufacturer|maker|vendor|supplier),?\s*$", re.I)
+_MAKER_ROLE_AFTER = re.compile(r"^,? the (manufacturer|maker|vendor|supplier)\b", re.I)
+
+
+def _named_maker(ctx: _DocContext, claims: list[Claim]) -> str | None:
+    """The company the deciding sentence calls the manufacturer or supplier ("the manufacturer, Axon
+    Enterprise"): it supplies what that sentence is about."""
+    text = ctx.facts.text
+    found = {v.key for v in claims[0].vendors
+             if _MAKER_ROLE_BEFORE.search(text[max(0, v.start - 20):v.start])
+             or _MAKER_ROLE_AFTER.search(text[v.end:v.end + 20])}
+    return found.pop() if len(found) == 1 else None
+
+
+# A regulator's action against a company (ANNOTATION_NOTES.md): that company is in another role there.
+_SANCTIONED = re.compile(r"\b(fined|fines|penali[sz]ed|sanctioned|ordered (it|the company)|settlement)\b", re.I)
+
+
 def _main_agency_vendor(ctx: _DocContext, key: tuple[str, str], claims: list[Claim]) -> str | None:
     """For the article's main agency (or a claim that carried the technology over), the one company in
     the article that stands for the technology."""
@@ -407,11 +425,12 @@ def _main_agency_vendor(ctx: _DocContext, key: tuple[str, str], claims: list[Cla
         next((a for a in ctx.agencies if a.operates), None)
     if (main is None or main.key != key[0]) and claims[0].named_tech:
         return None  # a side agency named with its technology gets only a vendor named with it
-    makers = {v.key for v in ctx.ents.vendor_hits if _sells_product(ctx.gaz, v, tech) or _implies(ctx.gaz, v, tech)}
+    hits = [v for v in ctx.ents.vendor_hits
+            if not _SANCTIONED.search(ctx.facts.sentences[ctx.facts.sentence_index(v.start)].text)]
+    makers = {v.key for v in hits if _sells_product(ctx.gaz, v, tech) or _implies(ctx.gaz, v, tech)}
     if not makers and len(ctx.ents.technologies) == 1:
         # "an online tool called DigitalStakeout": the one supplier the article presents, in a one-technology story
-        makers = {v.key for v in ctx.ents.vendor_hits
-                  if _unknown_supplier(ctx.gaz, v, tech) and not is_parent(ctx.facts.text, v)}
+        makers = {v.key for v in hits if _unknown_supplier(ctx.gaz, v, tech) and not is_parent(ctx.facts.text, v)}
     return makers.pop() if len(makers) == 1 else None
 
 
