@@ -10,7 +10,7 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run demo test lint typecheck install install-test browser postgres eval bench bench-extract bench-tag \
-        bench-bus bench-warehouse bench-e2e bench-polite bench-search bench-web clean
+        bench-bus bench-warehouse bench-shared bench-e2e bench-polite bench-search bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ bench-bus: install-test
 bench-warehouse: install
 	$(BIN)/python bench/bench_warehouse.py
 
+# The lake with its catalog in a throwaway PostgreSQL cluster: concurrent landing, views, maintenance.
+bench-shared: install-test postgres
+	$(BIN)/python bench/bench_shared_catalog.py
+
 # The review pages on the 1,000,000-event warehouse of bench-warehouse: events list and event page p95 over HTTP.
 bench-web: install-test
 	$(BIN)/python bench/bench_web.py
@@ -80,7 +84,7 @@ bench-polite: install
 bench-search: install
 	$(BIN)/python -m bench.bench_search
 
-bench: bench-extract bench-tag bench-bus bench-warehouse bench-e2e bench-polite bench-search bench-web
+bench: bench-extract bench-tag bench-bus bench-warehouse bench-shared bench-e2e bench-polite bench-search bench-web
 
 clean:
 	rm -rf .oversight .pytest_cache .mypy_cache .ruff_cache

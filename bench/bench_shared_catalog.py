@@ -110,8 +110,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "shared_catalog.md")
     args = parser.parse_args()
     cluster = start_cluster()
-    lines = [f"# Shared catalog (PostgreSQL {cluster.folder.name}, throwaway cluster on loopback), "
-             f"{os.cpu_count()} cores", ""]
+    lines = [f"# Shared catalog: PostgreSQL (throwaway cluster on loopback), {os.cpu_count()} cores, "
+             f"load average {os.getloadavg()[0]:.1f} at the start", ""]
     try:
         with tempfile.TemporaryDirectory(prefix="bench-shared-") as folder:
             tmp = Path(folder)
@@ -128,11 +128,18 @@ def main() -> None:
             clock = time.perf_counter()
             counts = build(lake, args.articles, args.events)
             built = time.perf_counter() - clock
+            sqlite = load_settings(home=tmp / "sqlite-home").lake  # the same warehouse, the embedded catalog
+            build(sqlite, args.articles, args.events)
             lines += ["", f"## Views on {counts['events']:,} events ({counts['articles']:,} articles, "
-                      f"{counts['mentions']:,} mentions; built in {built:.0f} s)", "",
-                      "| view | rows | all rows (s) | typical query (s) |", "|---|---|---|---|"]
-            for view, n, full, typical in views_on(lake):
-                lines.append(f"| {view} | {n:,} | {full:.2f} | {'' if typical is None else f'{typical:.3f}'} |")
+                      f"{counts['mentions']:,} mentions; built in {built:.0f} s), PostgreSQL against SQLite "
+                      "catalog, timed one after the other", "",
+                      "| view | rows | all rows, PostgreSQL (s) | all rows, SQLite (s) | typical query, PostgreSQL (s) "
+                      "| typical query, SQLite (s) |", "|---|---|---|---|---|---|"]
+            for (view, n, full, typical), (_, _, full_sq, typical_sq) in zip(views_on(lake), views_on(sqlite),
+                                                                            strict=True):
+                lines.append(f"| {view} | {n:,} | {full:.2f} | {full_sq:.2f} | "
+                             f"{'' if typical is None else f'{typical:.3f}'} | "
+                             f"{'' if typical_sq is None else f'{typical_sq:.3f}'} |")
                 print(lines[-1], flush=True)
             s = small_landings(cluster, tmp, args.small_landings)
             before, after = s["files_before"], s["files_after"]
