@@ -37,9 +37,14 @@ demo: install
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# mypy cannot follow setuptools' editable import hook, so it reads the `oversight` package through a tree of
+# folder links (new modules appear in it at once).
 lint: install-test
 	$(BIN)/ruff check flows extractors schemas warehouse tests bench
-	$(BIN)/mypy flows schemas extractors warehouse
+	@mkdir -p .build/typecheck/oversight
+	@for pkg in flows extractors schemas warehouse; do ln -sfn ../../../$$pkg .build/typecheck/oversight/$$pkg; done
+	MYPYPATH=.build/typecheck $(BIN)/mypy --explicit-package-bases \
+	  $(addprefix .build/typecheck/oversight/,flows schemas extractors warehouse)
 
 # Debian's PostgreSQL server binaries for the shared-catalog tests (each test session starts its own cluster).
 postgres:
@@ -87,4 +92,4 @@ bench-search: install
 bench: bench-extract bench-tag bench-bus bench-warehouse bench-shared bench-e2e bench-polite bench-search bench-web
 
 clean:
-	rm -rf .oversight .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .oversight .build .pytest_cache .mypy_cache .ruff_cache

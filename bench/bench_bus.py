@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.bus import Bus  # noqa: E402
-from schemas.records import Article, encode  # noqa: E402
-from schemas.settings import Settings  # noqa: E402
+from oversight.flows.bus import Bus  # noqa: E402
+from oversight.schemas.records import Article, encode  # noqa: E402
+from oversight.schemas.settings import Settings  # noqa: E402
 
 BAR = 2000  # articles/s the bus must sustain so it is never the pipeline's bottleneck
 WORDS = ("police department license plate readers contract council vote camera vendor surveillance "
@@ -78,7 +78,7 @@ def measure(backend: str, bus: Bus, items: list[tuple[str | None, bytes]], batch
 
 
 def run_kafka(bootstrap: str | None, run: Callable[[str, Bus], Result]) -> Result:
-    from flows.bus.kafka import KafkaBus
+    from oversight.flows.bus.kafka import KafkaBus
     from tests.kafka_broker import start_broker
 
     broker = None if bootstrap else start_broker()
@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--bootstrap", help="an existing Kafka broker (default: start Tansu on a free port)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bus.md")
     args = parser.parse_args()
-    from flows.bus.embedded import EmbeddedBus
+    from oversight.flows.bus.embedded import EmbeddedBus
 
     items = articles(args.messages)
 

@@ -50,7 +50,7 @@ def _tree_rss(proc: psutil.Process) -> int:
 def run_oversight(opml: Path, env: dict[str, str]) -> Run:
     """One `oversight run --feeds OPML --force` in a fresh home; wall time and the process tree's peak RSS."""
     clock = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "flows", "run", "--feeds", str(opml), "--force"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "oversight.flows", "run", "--feeds", str(opml), "--force"], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     watched, peak = psutil.Process(proc.pid), 0
     while proc.poll() is None:

@@ -28,7 +28,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # newspaper3k's
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractors.article import extract_page  # noqa: E402
+from oversight.extractors.article import extract_page  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "article-extraction-benchmark"
 EXTRACTORS = ("newspaper3k", "trafilatura", "chain")

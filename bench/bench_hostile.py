@@ -16,15 +16,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from extractors.article import extract_page  # noqa: E402
-from extractors.feeds import _clean  # noqa: E402
-from extractors.metadata import canonical_link, clean_authors  # noqa: E402
-from extractors.tagging import actions  # noqa: E402
-from schemas.records import Article  # noqa: E402
+from oversight.extractors.article import extract_page  # noqa: E402
+from oversight.extractors.feeds import _clean  # noqa: E402
+from oversight.extractors.metadata import canonical_link, clean_authors  # noqa: E402
+from oversight.extractors.tagging import actions  # noqa: E402
+from oversight.schemas.records import Article  # noqa: E402
 
 
 def _tag(text: str) -> object:
-    from extractors.tagger import load_tagger
+    from oversight.extractors.tagger import load_tagger
 
     body = "The police department said it used Clearview AI facial recognition. " * 20 + text
     return load_tagger().tag_articles([Article(article_id="x", url="http://a.example/x", title="Police",

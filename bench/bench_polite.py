@@ -21,13 +21,13 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from bench.corpus import REAL_PAGES, real_page_ids
-from flows import cpu
-from flows.bus.embedded import EmbeddedBus
-from flows.sample import LoopbackHTTPServer, send_body
-from flows.stages import run_stage
-from schemas import topics
-from schemas.records import FeedEntry, encode
-from schemas.settings import Settings
+from oversight.flows import cpu
+from oversight.flows.bus.embedded import EmbeddedBus
+from oversight.flows.sample import LoopbackHTTPServer, send_body
+from oversight.flows.stages import run_stage
+from oversight.schemas import topics
+from oversight.schemas.records import FeedEntry, encode
+from oversight.schemas.settings import Settings
 
 # Pages per host: one busy site, a few middling ones, then a long tail of 2-3 pages each (181 in all).
 SIZES = [48, 20, 14, 10, 8, 7, 6, 5, 5, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 13]
@@ -68,7 +68,7 @@ class Host:
 
 def entries(hosts: list[Host]) -> list[FeedEntry]:
     """Every page as a feed entry (the caller interleaves them as several feeds' items arrive)."""
-    from extractors.urls import article_id
+    from oversight.extractors.urls import article_id
 
     return [FeedEntry(article_id=article_id(url), url=url, feed_url=h.base + "/feed.xml", title=p,
                       published=datetime(2026, 11, 20, tzinfo=UTC))

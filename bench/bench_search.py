@@ -38,7 +38,7 @@ def _free_port() -> int:
 def land_sample(home: Path) -> None:
     env = {**os.environ, "OVERSIGHT_HOME": str(home), "OVERSIGHT_SAMPLE_PORT": str(_free_port()),
            "OVERSIGHT_BUS": "embedded"}
-    subprocess.run([sys.executable, "-m", "flows", "run", "--sample"], cwd=ROOT, env=env, check=True,
+    subprocess.run([sys.executable, "-m", "oversight.flows", "run", "--sample"], cwd=ROOT, env=env, check=True,
                    capture_output=True, text=True, timeout=600)
 
 
@@ -48,8 +48,8 @@ def page_of(url: str) -> str:
 
 def evaluate(home: Path, judged: Path) -> list[tuple[str, list[str], set[str]]]:
     """(query, top-5 page names, relevant page names) for each judged query."""
-    from schemas.settings import load_settings
-    from warehouse.search import search, searching
+    from oversight.schemas.settings import load_settings
+    from oversight.warehouse.search import search, searching
 
     queries = json.loads(judged.read_text(encoding="utf-8"))["queries"]
     out = []

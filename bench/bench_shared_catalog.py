@@ -22,19 +22,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_warehouse import build, tagged_batch, time_views  # noqa: E402
-from schemas.settings import LakeLocation, load_settings  # noqa: E402
+from oversight.schemas.settings import LakeLocation, load_settings  # noqa: E402
+from oversight.warehouse import db  # noqa: E402
+from oversight.warehouse.maintenance import files_per_table, maintain  # noqa: E402
 from tests.postgres_cluster import PostgresCluster, start_cluster  # noqa: E402
-from warehouse import db  # noqa: E402
-from warehouse.maintenance import files_per_table, maintain  # noqa: E402
 
 # One land process: `batches` batches of `size` articles (12 mentions, 2 events each) through the landing
 # stage's own function (originals looked up and rows merged in one transaction, retried on a conflict).
 LANDER = """
 import json, sys, time
 from bench.bench_warehouse import tagged_batch
-from flows.land import land_batch
-from schemas.settings import load_settings
-from warehouse import db
+from oversight.flows.land import land_batch
+from oversight.schemas.settings import load_settings
+from oversight.warehouse import db
 settings = load_settings()
 first, batches, size = (int(a) for a in sys.argv[1:4])
 prepared = [tagged_batch(first + b * size, size, 12) for b in range(batches)]
@@ -85,7 +85,7 @@ def views_on(lake: LakeLocation) -> list[tuple[str, int, float, float | None]]:
 def small_landings(cluster: PostgresCluster, tmp: Path, n: int) -> dict[str, object]:
     lake, _ = lake_of(cluster, tmp / "small" / "data")
     build(lake, 20_000, 50_000)
-    from flows.land import land_batch
+    from oversight.flows.land import land_batch
     settings = load_settings(home=tmp / "small" / "home", catalog=lake.catalog, data_path=lake.data_path)
     for i in range(n):
         land_batch(settings, tagged_batch(20_000_000 + i * 5, 5, 12))

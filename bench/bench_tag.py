@@ -41,7 +41,7 @@ class RawNer:
     def __init__(self, batch_size: int) -> None:
         import spacy
 
-        from extractors.tagging.pipeline import EXCLUDE, MODEL
+        from oversight.extractors.tagging.pipeline import EXCLUDE, MODEL
 
         self.nlp = spacy.load(MODEL, exclude=EXCLUDE)
         self.batch_size = batch_size
@@ -55,12 +55,12 @@ class FullTagger:
     """The product: Tagger.tag_articles, from Article records to TaggedArticle records."""
 
     def __init__(self, batch_size: int) -> None:
-        from extractors.tagger import Tagger
+        from oversight.extractors.tagger import Tagger
 
         self.tagger = Tagger(batch_size=batch_size)
 
     def run(self, corpus: list[tuple[str, str]]) -> int:
-        from schemas.records import Article
+        from oversight.schemas.records import Article
 
         arts = [Article(article_id=f"b{i}", url=f"bench:{i}", title=t, text=x) for i, (t, x) in enumerate(corpus)]
         return sum(len(t.events) for t in self.tagger.tag_articles(arts))

@@ -29,13 +29,13 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from schemas.records import Article, Event, Mention, TaggedArticle  # noqa: E402
-from schemas.settings import LakeLocation, Settings  # noqa: E402
-from warehouse import db  # noqa: E402
-from warehouse.digest import write_digest  # noqa: E402
-from warehouse.loader import land_tagged  # noqa: E402
-from warehouse.search import refresh_search_index, search, searching  # noqa: E402
-from warehouse.views import RESEARCH_VIEWS  # noqa: E402
+from oversight.schemas.records import Article, Event, Mention, TaggedArticle  # noqa: E402
+from oversight.schemas.settings import LakeLocation, Settings  # noqa: E402
+from oversight.warehouse import db  # noqa: E402
+from oversight.warehouse.digest import write_digest  # noqa: E402
+from oversight.warehouse.loader import land_tagged  # noqa: E402
+from oversight.warehouse.search import refresh_search_index, search, searching  # noqa: E402
+from oversight.warehouse.views import RESEARCH_VIEWS  # noqa: E402
 
 SYNTHETIC_SQL = Path(__file__).with_name("synthetic_warehouse.sql")
 DIGEST_WEEK = "2025-W40"
@@ -54,9 +54,9 @@ FIXED_COST = """
 import json, sys, time
 from datetime import UTC, datetime
 t0 = time.perf_counter()
-from flows.land import land_batch, refresh_search
-from schemas.records import Article, TaggedArticle
-from schemas.settings import Settings
+from oversight.flows.land import land_batch, refresh_search
+from oversight.schemas.records import Article, TaggedArticle
+from oversight.schemas.settings import Settings
 settings = Settings(home=sys.argv[1])
 one = TaggedArticle(article=Article(article_id="fixed-" + sys.argv[2], url="https://bench.example/fixed/" + sys.argv[2],
                     title="One more story", text="The council met on Tuesday. " * 40, outlet="bench.example",
@@ -177,7 +177,7 @@ def sample_runs(tmp: Path, repeat: int) -> dict[str, list[tuple[float, float]]]:
             for r in readers:
                 assert r.stdout is not None and r.stdout.readline()
             clock = time.perf_counter()
-            run = subprocess.run([sys.executable, "-m", "flows", "run", "--sample"], cwd=ROOT, env=env,
+            run = subprocess.run([sys.executable, "-m", "oversight.flows", "run", "--sample"], cwd=ROOT, env=env,
                                  capture_output=True, text=True)
             if run.returncode != 0:
                 raise RuntimeError(f"oversight run --sample failed in {home}: {run.stderr[-2000:]}")

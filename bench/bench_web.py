@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_warehouse import build  # noqa: E402
-from schemas.settings import Settings  # noqa: E402
-from warehouse import db  # noqa: E402
+from oversight.schemas.settings import Settings  # noqa: E402
+from oversight.warehouse import db  # noqa: E402
 
 BAR_S = 0.2
 # What a researcher asks of the list: the default page, one filter, several, another sort, a deep page.
@@ -77,7 +77,7 @@ FROM (SELECT *, row_number() OVER () AS i FROM events USING SAMPLE 1000 ROWS (re
 def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "OVERSIGHT_HOME": str(home), "OVERSIGHT_WEB_PORT": str(port)}
     with log.open("ab") as out:
-        server = subprocess.Popen([sys.executable, "-m", "flows", "web"], cwd=ROOT, env=env, stdout=out,
+        server = subprocess.Popen([sys.executable, "-m", "oversight.flows", "web"], cwd=ROOT, env=env, stdout=out,
                                   stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

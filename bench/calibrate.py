@@ -28,8 +28,8 @@ BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.01)
 
 def labelled_events(gold: dict[str, Any], al: Aliases) -> list[tuple[Any, float, bool, str]]:
     """(signals, confidence, right, document id) for every event the tagger finds in a gold set."""
-    from extractors.tagger import load_tagger
-    from schemas.records import Article
+    from oversight.extractors.tagger import load_tagger
+    from oversight.schemas.records import Article
 
     arts = [Article(article_id=i, url=f"gold:{i}", title=d.get("title", ""), text=d.get("text", ""),
                     published=datetime.fromisoformat(d["published"]) if d.get("published") else None)
@@ -63,7 +63,7 @@ def cross_validated(events: dict[str, list[tuple[Any, float, bool, str]]], folds
     (documents go to folds by a stable hash of set and id, so a document's events stay together)."""
     import zlib
 
-    from extractors.tagging.confidence import confidence, features
+    from oversight.extractors.tagging.confidence import confidence, features
 
     def fold(name: str, doc: str) -> int:
         return zlib.crc32(f"{name}/{doc}".encode()) % folds
@@ -99,7 +99,7 @@ def reliability(events: dict[str, list[tuple[Any, float, bool, str]]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from extractors.tagging.confidence import FEATURES, features
+    from oversight.extractors.tagging.confidence import FEATURES, features
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fit", action="store_true", help="fit new weights and print them")

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from flows.sample import LoopbackHTTPServer, send_body
+from oversight.flows.sample import LoopbackHTTPServer, send_body
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "article-extraction-benchmark" / "html"
 FEED_SIZE = 150  # entries per feed: under OVERSIGHT_ENTRIES_PER_FEED, so nothing is capped

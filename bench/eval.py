@@ -53,7 +53,7 @@ class Aliases:
     """Alias -> canonical maps taken from the project's gazetteers (vendors, products, agency acronyms)."""
 
     def __init__(self) -> None:
-        from extractors.tagging.gazetteer import load_gazetteer
+        from oversight.extractors.tagging.gazetteer import load_gazetteer
 
         gaz = load_gazetteer()
         self.vendor: dict[str, str] = {}
@@ -156,7 +156,7 @@ def load_jsonl(path: Path) -> dict[str, Any]:
 
 def load_sample() -> dict[str, Any]:
     """The bundled sample's pages, extracted as the pipeline does, with their gold, keyed by file name."""
-    from extractors.article import extract_page
+    from oversight.extractors.article import extract_page
 
     out: dict[str, Any] = {}
     for g in json.loads((SAMPLE_DIR / "expected.json").read_text(encoding="utf-8")):
@@ -170,8 +170,8 @@ def load_sample() -> dict[str, Any]:
 
 def run_tagger(gold: dict[str, Any]) -> dict[str, Any]:
     """Tag the gold documents and return contract records by id."""
-    from extractors.tagger import contract_record, load_tagger
-    from schemas.records import Article
+    from oversight.extractors.tagger import contract_record, load_tagger
+    from oversight.schemas.records import Article
 
     arts = [Article(article_id=i, url=f"gold:{i}", title=d.get("title", ""), text=d.get("text", ""),
                     published=datetime.fromisoformat(d["published"]) if d.get("published") else None)

@@ -21,7 +21,7 @@ from readability.readability import REGEXES, Unparseable
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 
-from extractors.metadata import (
+from oversight.extractors.metadata import (
     UTF8_PARSER,
     canonical_link,
     choose_published,

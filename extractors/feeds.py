@@ -14,10 +14,10 @@ import feedparser
 import lxml.html
 from lxml.etree import ParserError
 
-from extractors.opml import FeedSource, OPMLError, read_opml, write_opml
-from extractors.urls import article_id, canonical_url, unwrap_redirect
-from schemas.records import FeedEntry
-from schemas.text import clean_text
+from oversight.extractors.opml import FeedSource, OPMLError, read_opml, write_opml
+from oversight.extractors.urls import article_id, canonical_url, unwrap_redirect
+from oversight.schemas.records import FeedEntry
+from oversight.schemas.text import clean_text
 
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json",
                         "application/rdf+xml", "application/json"})

@@ -14,17 +14,23 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from extractors.aggregators import (
+from oversight.extractors.aggregators import (
     GoogleNewsLink,
     batchexecute_body,
     decoding_params,
     google_news_link,
     publisher_url,
 )
-from extractors.httpbody import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, decode_text, read_capped
-from extractors.netsafety import AddressPolicy, IPAddress, PinnedBackend, PinnedTransport, resolve
-from extractors.robots import RobotsCache, RobotsStore
-from schemas.settings import Settings
+from oversight.extractors.httpbody import (
+    ACCEPT_ENCODING,
+    BodyTooLarge,
+    BodyUndecodable,
+    decode_text,
+    read_capped,
+)
+from oversight.extractors.netsafety import AddressPolicy, IPAddress, PinnedBackend, PinnedTransport, resolve
+from oversight.extractors.robots import RobotsCache, RobotsStore
+from oversight.schemas.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

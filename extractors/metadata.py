@@ -11,7 +11,7 @@ import lxml.html
 import py3langid
 from lxml.etree import LxmlError, ParserError
 
-from extractors.urls import same_site
+from oversight.extractors.urls import same_site
 
 # Bylines that name a role, an outlet or a profile rather than a person.
 _JUNK_AUTHOR = re.compile(

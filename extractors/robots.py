@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 if TYPE_CHECKING:
-    from extractors.fetch import FetchResult
+    from oversight.extractors.fetch import FetchResult
 
 MAX_CRAWL_DELAY = 30.0  # a site asking for minutes between requests still gets polled each run
 # RFC 9309 2.4: a cached robots.txt SHOULD NOT be used for more than 24 hours (unless the site is unreachable).

@@ -9,17 +9,17 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from extractors.tagging.agencies import Agency, collect_agencies
-from extractors.tagging.confidence import REVIEW_BELOW
-from extractors.tagging.entities import Entities, find_entities, hit_technologies
-from extractors.tagging.events import EventDraft, extract_events
-from extractors.tagging.gazetteer import Gazetteer, load_gazetteer, name_key
-from extractors.tagging.pipeline import MODEL, Matchers, build_nlp, doc_facts
-from extractors.tagging.places import gather_evidence
-from extractors.tagging.spans import DocFacts, Hit
-from extractors.tagging.structure import ParseBook, SentenceParser
-from schemas.records import Article, Event, Mention, TaggedArticle
-from schemas.text import clean_text
+from oversight.extractors.tagging.agencies import Agency, collect_agencies
+from oversight.extractors.tagging.confidence import REVIEW_BELOW
+from oversight.extractors.tagging.entities import Entities, find_entities, hit_technologies
+from oversight.extractors.tagging.events import EventDraft, extract_events
+from oversight.extractors.tagging.gazetteer import Gazetteer, load_gazetteer, name_key
+from oversight.extractors.tagging.pipeline import MODEL, Matchers, build_nlp, doc_facts
+from oversight.extractors.tagging.places import gather_evidence
+from oversight.extractors.tagging.spans import DocFacts, Hit
+from oversight.extractors.tagging.structure import ParseBook, SentenceParser
+from oversight.schemas.records import Article, Event, Mention, TaggedArticle
+from oversight.schemas.text import clean_text
 
 log = logging.getLogger(__name__)
 # What events are read from: agencies, technologies and vendors, the home place, the publication year.

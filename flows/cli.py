@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.env import prepare_environment
+from oversight.flows.env import prepare_environment
 
 prepare_environment()
 
@@ -17,9 +17,9 @@ from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
 
-from flows import cpu, prefect_api  # noqa: E402
-from flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
-from schemas.settings import load_settings  # noqa: E402
+from oversight.flows import cpu, prefect_api  # noqa: E402
+from oversight.flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
+from oversight.schemas.settings import load_settings  # noqa: E402
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 feeds_app = typer.Typer(help="List, add, import and export the feeds oversight polls.", no_args_is_help=True)
@@ -51,7 +51,7 @@ def fail(message: str, code: int = 1) -> None:
 
 def finish(command: str, started: datetime, outcomes: Outcomes, clock: float) -> None:
     """Print the run's one-line summary and append it to the run log."""
-    from flows.runlog import record_run
+    from oversight.flows.runlog import record_run
 
     line = f"oversight {command}: {outcomes.summary(RUN_STAGES)} ({time.monotonic() - clock:.1f} s)"
     typer.echo(line)
@@ -60,7 +60,7 @@ def finish(command: str, started: datetime, outcomes: Outcomes, clock: float) ->
 
 def _check_bus() -> None:
     """Open and close the bus once before any flow, so an unreachable broker fails at once, clearly."""
-    from flows.bus import open_bus
+    from oversight.flows.bus import open_bus
 
     open_bus(load_settings()).close()
 
@@ -68,7 +68,7 @@ def _check_bus() -> None:
 def _wait_for_prefect() -> None:
     """Import what the stages import on their first batch (trafilatura, datasketch: ~0.5 s), then wait for
     Prefect's API: the imports overlap its start instead of delaying the first batch."""
-    import flows.extract  # noqa: F401
+    import oversight.flows.extract  # noqa: F401
 
     prefect_api.wait_ready()
 
@@ -97,8 +97,8 @@ def run(
     if sample:
         outcomes = _run_sample(force, limit)
     else:
-        from flows.pipeline import pipeline
-        from flows.poll import import_feed_file
+        from oversight.flows.pipeline import pipeline
+        from oversight.flows.poll import import_feed_file
 
         feed_file = _feeds_file(feeds)
         if feed_file:
@@ -114,15 +114,15 @@ def run(
 
 
 def _run_sample(force: bool, limit: int | None) -> Outcomes:
-    from flows.sample import SampleError, sample_feed_urls, serve_sample
+    from oversight.flows.sample import SampleError, sample_feed_urls, serve_sample
 
     # The sample lives on 127.0.0.1, so this process may fetch loopback; politeness delays are moot.
     os.environ["OVERSIGHT_ALLOW_PRIVATE_NETWORKS"] = "true"
     os.environ["OVERSIGHT_PER_HOST_INTERVAL"] = "0"
     settings = load_settings()
-    from flows.pipeline import pipeline
-    from warehouse import db
-    from warehouse.feeds import FeedRow, register_feeds
+    from oversight.flows.pipeline import pipeline
+    from oversight.warehouse import db
+    from oversight.warehouse.feeds import FeedRow, register_feeds
 
     try:
         with serve_sample(settings.sample_port) as base_url:
@@ -148,8 +148,8 @@ def poll(
     started, clock = datetime.now(UTC), time.monotonic()
     prefect_api.start_in_background()
     _check_bus()
-    from flows.pipeline import poll_feeds
-    from flows.poll import import_feed_file
+    from oversight.flows.pipeline import poll_feeds
+    from oversight.flows.poll import import_feed_file
 
     feed_file = _feeds_file(feeds)
     if feed_file:
@@ -171,7 +171,7 @@ def process(
     prefect_api.start_in_background()
     cpu.start_in_background(load_settings().cpu_workers)
     _check_bus()
-    from flows.pipeline import process as process_flow
+    from oversight.flows.pipeline import process as process_flow
 
     _wait_for_prefect()
     with prefect_api.flow_settings():
@@ -187,7 +187,7 @@ def serve(
     """Run the prefect.yaml schedules on this machine until Ctrl-C: Prefect's server (API, UI, scheduler)
     on 127.0.0.1:OVERSIGHT_SERVE_PORT under OVERSIGHT_HOME, or the server PREFECT_API_URL names."""
     _setup_logging()
-    from flows import serve as serving
+    from oversight.flows import serve as serving
 
     started, clock = datetime.now(UTC), time.monotonic()
     server = None
@@ -216,7 +216,7 @@ def serve(
     except Exception as exc:  # noqa: BLE001 - the count is a courtesy; stopping must stay quiet and complete
         counts = f"unknown ({exc.__class__.__name__}: {exc})"
     finally:
-        from flows.web import stop_process
+        from oversight.flows.web import stop_process
 
         stop_process(web_process)
         if server:
@@ -226,7 +226,7 @@ def serve(
 
 def _start_web(server: object) -> subprocess.Popen[bytes]:
     """The review pages beside the schedules (`oversight web` in a child process)."""
-    from flows.web import WebError, start_web_process
+    from oversight.flows.web import WebError, start_web_process
 
     settings = load_settings()
     try:
@@ -248,7 +248,7 @@ def web(
     """Serve the review pages until Ctrl-C: the events list with filters, each event with its article and
     evidence, confirm/reject/correct with keyboard shortcuts, and an Atom feed per filter."""
     _setup_logging()
-    from flows.web import WebError, serve_web
+    from oversight.flows.web import WebError, serve_web
 
     overrides = {k: v for k, v in (("web_host", host), ("web_port", port)) if v is not None}
     settings = load_settings(**overrides)
@@ -266,7 +266,7 @@ def tag(
 ) -> None:
     """Tag documents from a JSONL file and write the agencies, vendors, technologies and events found."""
     _setup_logging()
-    from flows.files import tag_file
+    from oversight.flows.files import tag_file
 
     clock = time.monotonic()
     if not in_.is_file():
@@ -284,7 +284,7 @@ def extract(
 ) -> None:
     """Extract article text and metadata from saved HTML pages."""
     _setup_logging()
-    from flows.files import extract_dir
+    from oversight.flows.files import extract_dir
 
     clock = time.monotonic()
     if not html_dir.is_dir():
@@ -296,7 +296,7 @@ def extract(
 @feeds_app.command("list")
 def feeds_list() -> None:
     """Show every feed with its health: last outcome, failures, entries seen, next poll."""
-    from flows.feeds_cli import print_feeds
+    from oversight.flows.feeds_cli import print_feeds
 
     print_feeds(load_settings())
 
@@ -308,7 +308,7 @@ def feeds_add(
 ) -> None:
     """Register a feed URL (or, with --discover, the feeds a site's page advertises)."""
     _setup_logging()
-    from flows.feeds_cli import add_feed
+    from oversight.flows.feeds_cli import add_feed
 
     for added in add_feed(load_settings(), url, discover):
         typer.echo(f"added {added}")
@@ -317,7 +317,7 @@ def feeds_add(
 @feeds_app.command("import")
 def feeds_import(path: Path) -> None:
     """Register every feed of an OPML file."""
-    from flows.poll import import_feed_file
+    from oversight.flows.poll import import_feed_file
 
     if not path.is_file():
         fail(f"OPML file {path} does not exist")
@@ -329,7 +329,7 @@ def feeds_export(
     out: Annotated[Path | None, typer.Option(help="Write the OPML here instead of standard output.")] = None,
 ) -> None:
     """Write the registered feeds as OPML 2.0."""
-    from flows.feeds_cli import export_opml
+    from oversight.flows.feeds_cli import export_opml
 
     text = export_opml(load_settings())
     if out:
@@ -341,9 +341,9 @@ def feeds_export(
 
 def _register_commands() -> None:
     # Research and operations commands live in their own modules; each adds itself to `app`.
-    from flows import cli_ops, cli_research
-    from flows.review_cli import review_app
-    from flows.warehouse_cli import warehouse_app
+    from oversight.flows import cli_ops, cli_research
+    from oversight.flows.review_cli import review_app
+    from oversight.flows.warehouse_cli import warehouse_app
 
     cli_research.register(app)
     cli_ops.register(app)
@@ -355,8 +355,8 @@ _register_commands()
 
 
 def main() -> None:
-    from flows.bus import BusError
-    from warehouse.db import WarehouseError
+    from oversight.flows.bus import BusError
+    from oversight.warehouse.db import WarehouseError
 
     try:
         app()

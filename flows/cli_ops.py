@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.bus.base import BusError, GroupLag
-from schemas import topics
-from schemas.settings import Settings, load_settings
+from oversight.flows.bus.base import BusError, GroupLag
+from oversight.schemas import topics
+from oversight.schemas.settings import Settings, load_settings
 
 
 class WorkerStage(StrEnum):
@@ -28,8 +28,8 @@ def worker(
     max_idle: Annotated[float | None, typer.Option(help="Stop after this many seconds with no message (default: run until stopped).")] = None,
 ) -> None:
     """Consume one stage's topic continuously; SIGTERM finishes the batch in hand, commits and exits 0."""
-    from flows.cli import _setup_logging, finish
-    from flows.worker import StopFlag, run_worker
+    from oversight.flows.cli import _setup_logging, finish
+    from oversight.flows.worker import StopFlag, run_worker
 
     _setup_logging()
     started, clock = datetime.now(UTC), time.monotonic()
@@ -47,10 +47,10 @@ def replay(
     dry_run: Annotated[bool, typer.Option(help="Only list what would be replayed.")] = False,
 ) -> None:
     """Send chosen dead letters back to the topic they came from and mark them replayed."""
-    from flows.bus import open_bus
-    from flows.cli import _setup_logging, fail
-    from flows.replay import replay as replay_letters
-    from flows.runlog import record_run
+    from oversight.flows.bus import open_bus
+    from oversight.flows.cli import _setup_logging, fail
+    from oversight.flows.replay import replay as replay_letters
+    from oversight.flows.runlog import record_run
 
     _setup_logging()
     if not (ids or reason or stage or all_):
@@ -96,7 +96,7 @@ def status(
 
 def collect_status(settings: Settings) -> dict[str, Any]:
     """Bus offsets, dead-letter counts and recent runs; each part reports its own error instead of failing."""
-    from flows.runlog import last_runs
+    from oversight.flows.runlog import last_runs
 
     return {"bus": _bus_status(settings), "warehouse": _warehouse_status(settings), "runs": last_runs(settings, 5),
             "flow_runs": _flow_run_status()}
@@ -106,7 +106,7 @@ def _flow_run_status() -> dict[str, Any]:
     """The last Prefect flow runs; an unreachable API or unreadable database is reported, not raised."""
     import sqlite3
 
-    from flows.serve import last_flow_runs
+    from oversight.flows.serve import last_flow_runs
 
     prefect_home = Path(os.environ["PREFECT_HOME"])
     try:
@@ -117,7 +117,7 @@ def _flow_run_status() -> dict[str, Any]:
 
 
 def _bus_status(settings: Settings) -> dict[str, Any]:
-    from flows.bus import open_bus
+    from oversight.flows.bus import open_bus
 
     where = settings.kafka_bootstrap if settings.bus == "kafka" else str(settings.bus_dir)
     out: dict[str, Any] = {"backend": settings.bus, "at": where, "partitions": [], "totals": []}
@@ -153,7 +153,7 @@ def _totals(rows: list[GroupLag]) -> list[dict[str, Any]]:
 
 
 def _warehouse_status(settings: Settings) -> dict[str, Any]:
-    from warehouse import db
+    from oversight.warehouse import db
 
     out: dict[str, Any] = {"path": settings.lake.shown}
     try:

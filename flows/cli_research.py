@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 import duckdb
 import typer
 
-from schemas.settings import LakeLocation, load_settings
-from warehouse import db
+from oversight.schemas.settings import LakeLocation, load_settings
+from oversight.warehouse import db
 
 TABLE_ROWS = 200
 
@@ -70,8 +70,8 @@ def query(
     Nothing it runs can change the warehouse, write a file (other than --out), attach a database, load an
     extension, change a setting or reach the network.
     """
-    from warehouse.export import write_table
-    from warehouse.readonly import NotReadOnly, run_query
+    from oversight.warehouse.export import write_table
+    from oversight.warehouse.readonly import NotReadOnly, run_query
 
     if fmt == "parquet" and out is None:
         fail("--format parquet needs --out FILE")
@@ -109,7 +109,7 @@ def _as_table(header: list[str], rows: list[tuple[Any, ...]]) -> str:
 def _as_text(result: Any, fmt: str, raw: bool) -> str:
     import tempfile
 
-    from warehouse.export import write_table
+    from oversight.warehouse.export import write_table
 
     with tempfile.TemporaryDirectory() as tmp:
         return write_table(result, "csv" if fmt == "csv" else "json", Path(tmp) / "out", raw).read_text(
@@ -123,7 +123,7 @@ def export(
     as_of: AsOfOption = None,
 ) -> None:
     """Write every table and view to files for pandas, R or another DuckDB (one snapshot, named at the end)."""
-    from warehouse.export import export_all
+    from oversight.warehouse.export import export_all
 
     with read_only(as_of) as con:
         written = export_all(con, fmt, out, raw)
@@ -150,8 +150,8 @@ def search(
     """Full-text search over articles, ranked by BM25: score, date, outlet, title, URL, tags and a snippet
     with the matches in [brackets]. Hits with every word come first; a hit that lacks a word of a long query
     says which. Syndicated copies show as their original."""
-    from warehouse.search import BadQuery, Filters, SearchIndexMissing, searching
-    from warehouse.search import search as run_search
+    from oversight.warehouse.search import BadQuery, Filters, SearchIndexMissing, searching
+    from oversight.warehouse.search import search as run_search
 
     days = {name: _day(name, value) for name, value in (("since", since), ("until", until))}
     if state is not None and not (len(state) == 2 and state.isalpha()):
@@ -200,7 +200,7 @@ def _refresh_if_behind(location: LakeLocation) -> None:
     # Landing refreshes the index after each drain; this catches up if that was skipped (e.g. a crash).
     # It never waits: a refresh already running elsewhere is left to finish, and the search reads the
     # index as it is meanwhile.
-    from warehouse.search import refresh_search_index
+    from oversight.warehouse.search import refresh_search_index
 
     try:
         refresh_search_index(location)
@@ -215,7 +215,7 @@ def schema(
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of the terminal.")] = None,
 ) -> None:
     """Print the data dictionary: every table, view and column with its meaning (from the warehouse)."""
-    from warehouse.dictionary import as_markdown, as_text
+    from oversight.warehouse.dictionary import as_markdown, as_text
 
     with read_only() as con:
         text = as_markdown(con) if markdown else as_text(con)
@@ -235,8 +235,8 @@ def digest(
 
     The digest names the warehouse snapshot it read; `--as-of` that snapshot rebuilds it byte for byte.
     """
-    from warehouse.digest import parse_week
-    from warehouse.snapshots import write_cited_digest
+    from oversight.warehouse.digest import parse_week
+    from oversight.warehouse.snapshots import write_cited_digest
 
     if week:
         try:

@@ -30,7 +30,7 @@ CHUNKS_PER_WORKER = 4
 POOL_START_S = 15.0
 OWNER_CHECK_S = 1.0
 # Imported once in the fork server, so each worker starts with them instead of importing them itself.
-PRELOAD = ["flows.extract", "extractors.tagger"]
+PRELOAD = ["oversight.flows.extract", "oversight.extractors.tagger"]
 
 
 def pool(workers: int, warm_tagger: bool = False) -> ProcessPoolExecutor:
@@ -76,9 +76,9 @@ def _warm_up(tagger: bool) -> None:
     """In each new worker: extract (and tag) one small page, so its lazy set-up (language and date parsers;
     the tagger's model and gazetteers: ~1.5 s) is done before real work, while the CLI waits for Prefect."""
     try:
-        from extractors.article import extract_page
-        from extractors.tagger import load_tagger
-        from schemas.records import Article
+        from oversight.extractors.article import extract_page
+        from oversight.extractors.tagger import load_tagger
+        from oversight.schemas.records import Article
 
         page = extract_page(_WARM_PAGE, "http://localhost/warm-up")
         if tagger:

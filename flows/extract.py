@@ -11,16 +11,16 @@ from functools import partial
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from extractors.article import ExtractedPage, extract_page
-from extractors.dedup import fingerprint
-from extractors.fetch import FetchResult, FetchSession
-from extractors.robots import RobotsStore
-from extractors.urls import article_id, canonical_url
-from flows.cpu import ItemTimeout, Pending, map_chunks, submit_chunks, time_budget
-from flows.outcomes import Outcomes
-from flows.stages import entry_dead_letter
-from schemas.records import Article, DeadLetter, FeedEntry
-from schemas.settings import Settings
+from oversight.extractors.article import ExtractedPage, extract_page
+from oversight.extractors.dedup import fingerprint
+from oversight.extractors.fetch import FetchResult, FetchSession
+from oversight.extractors.robots import RobotsStore
+from oversight.extractors.urls import article_id, canonical_url
+from oversight.flows.cpu import ItemTimeout, Pending, map_chunks, submit_chunks, time_budget
+from oversight.flows.outcomes import Outcomes
+from oversight.flows.stages import entry_dead_letter
+from oversight.schemas.records import Article, DeadLetter, FeedEntry
+from oversight.schemas.settings import Settings
 
 log = logging.getLogger("oversight.extract")
 T = TypeVar("T")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from extractors.feeds import discover_feeds
-from extractors.fetch import fetch_pages
-from extractors.opml import FeedSource, write_opml
-from schemas.settings import Settings
-from warehouse import db
-from warehouse.feeds import FeedRow, register_feeds
+from oversight.extractors.feeds import discover_feeds
+from oversight.extractors.fetch import fetch_pages
+from oversight.extractors.opml import FeedSource, write_opml
+from oversight.schemas.settings import Settings
+from oversight.warehouse import db
+from oversight.warehouse.feeds import FeedRow, register_feeds
 
 # A feed failing this many polls in a row is shown as dead (its poll interval has backed off to the maximum).
 DEAD_AFTER_FAILURES = 10

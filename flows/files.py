@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flows.outcomes import Outcomes
-from schemas.records import Article, TaggedArticle
-from schemas.settings import Settings
+from oversight.flows.outcomes import Outcomes
+from oversight.schemas.records import Article, TaggedArticle
+from oversight.schemas.settings import Settings
 
 log = logging.getLogger("oversight.files")
 _TAG_BATCH = 64
@@ -41,7 +41,7 @@ def _date(value: Any) -> datetime | None:
 
 def tag_file(src: Path, dest: Path) -> Outcomes:
     """Tag every document of a JSONL file; write one contract line per readable document."""
-    from extractors.tagger import load_tagger
+    from oversight.extractors.tagger import load_tagger
 
     tagger, outcomes, done = load_tagger(), Outcomes(), 0
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +58,7 @@ def tag_file(src: Path, dest: Path) -> Outcomes:
 
 
 def _tag_batch(tagger: Any, batch: list[tuple[str, Article]], out: Any, outcomes: Outcomes) -> int:
-    from extractors.tagger import contract_record
+    from oversight.extractors.tagger import contract_record
 
     try:
         results = tagger.tag_articles([a for _, a in batch])
@@ -93,7 +93,7 @@ def _html_files(folder: Path) -> list[Path]:
 
 def _read_html(path: Path, cap: int) -> str:
     """A saved page, size-capped after decompression like a fetched one (OVERSIGHT_MAX_PAGE_BYTES)."""
-    from extractors.httpbody import BodyTooLarge, decode_text, read_capped_bytes
+    from oversight.extractors.httpbody import BodyTooLarge, decode_text, read_capped_bytes
 
     size = path.stat().st_size
     if size > cap + 65536:  # gzip grows nothing by more than its header and ~0.03%: over this, it cannot fit
@@ -104,8 +104,8 @@ def _read_html(path: Path, cap: int) -> str:
 
 def extract_dir(settings: Settings, folder: Path, dest: Path) -> Outcomes:
     """Extract every *.html / *.html.gz of a folder; one JSONL line per file, in name order."""
-    from extractors.httpbody import BodyTooLarge, BodyUndecodable
-    from flows.extract import extract_html_many
+    from oversight.extractors.httpbody import BodyTooLarge, BodyUndecodable
+    from oversight.flows.extract import extract_html_many
 
     files, outcomes = _html_files(folder), Outcomes()
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from extractors.dedup import DuplicateIndex
-from flows.outcomes import Outcomes
-from schemas.records import DeadLetter, TaggedArticle
-from schemas.settings import Settings
-from warehouse import db
-from warehouse.loader import land_dead_letters, write_tagged
-from warehouse.search import refresh_search_index
+from oversight.extractors.dedup import DuplicateIndex
+from oversight.flows.outcomes import Outcomes
+from oversight.schemas.records import DeadLetter, TaggedArticle
+from oversight.schemas.settings import Settings
+from oversight.warehouse import db
+from oversight.warehouse.loader import land_dead_letters, write_tagged
+from oversight.warehouse.search import refresh_search_index
 
 log = logging.getLogger("oversight.land")
 

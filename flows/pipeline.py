@@ -9,15 +9,15 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import ParamSpec
 
-from flows.env import prepare_environment
+from oversight.flows.env import prepare_environment
 
 prepare_environment()
 
 from prefect import flow, task  # noqa: E402 - the environment above must come first
 
-from flows.bus import Bus, open_bus  # noqa: E402
-from flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
-from schemas.settings import Settings, load_settings  # noqa: E402
+from oversight.flows.bus import Bus, open_bus  # noqa: E402
+from oversight.flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
+from oversight.schemas.settings import Settings, load_settings  # noqa: E402
 
 PROCESS_STAGES = ("extract", "tag", "land", "dead-letters")
 P = ParamSpec("P")
@@ -77,7 +77,7 @@ def _stage_bus() -> Iterator[tuple[Settings, Bus]]:
 @task(name="poll-feeds", retries=2, retry_delay_seconds=10)
 def poll_task(only: list[str] | None = None, force: bool = False) -> dict[str, int]:
     """Poll due feeds once; safe to retry (entries are keyed and landing is idempotent)."""
-    from flows.poll import poll_stage
+    from oversight.flows.poll import poll_stage
 
     with _stage_bus() as (settings, bus):
         return dict(poll_stage(settings, bus, only, force))
@@ -86,7 +86,7 @@ def poll_task(only: list[str] | None = None, force: bool = False) -> dict[str, i
 @task(name="stage", retries=2, retry_delay_seconds=5, task_run_name="{stage}")
 def stage_task(stage: str, limit: int | None = None) -> dict[str, int]:
     """Drain one stage's input topic in batches; uncommitted batches are redelivered on retry."""
-    from flows.stages import run_stage
+    from oversight.flows.stages import run_stage
 
     with _stage_bus() as (settings, bus):
         return dict(run_stage(settings, bus, stage, limit))
@@ -114,7 +114,7 @@ def prune_task() -> dict[str, int]:
 @task(name="requeue-deferred", retries=2, retry_delay_seconds=5)
 def requeue_task() -> dict[str, int]:
     """Send pages a host put off (Crawl-delay, 429) back to the entries once they have waited long enough."""
-    from flows.replay import requeue_deferred
+    from oversight.flows.replay import requeue_deferred
 
     with _stage_bus() as (settings, bus):
         requeued = requeue_deferred(settings, bus)
@@ -150,7 +150,7 @@ def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
 
     from prefect.artifacts import create_markdown_artifact
 
-    from warehouse.snapshots import write_cited_digest
+    from oversight.warehouse.snapshots import write_cited_digest
 
     settings = load_settings()
     clock = time.monotonic()
@@ -171,7 +171,7 @@ def maintain_warehouse(keep_days: float | None = None) -> dict[str, int]:
     and reading go on, and safe to kill: the next run picks up."""
     from datetime import timedelta
 
-    from warehouse.maintenance import maintain
+    from oversight.warehouse.maintenance import maintain
 
     settings = load_settings()
     clock = time.monotonic()

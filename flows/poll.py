@@ -8,17 +8,23 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extractors.feeds import MIN_POLL_INTERVAL, FeedError, ParsedFeed, next_poll_interval, parse_feed
-from extractors.fetch import FetchResult, fetch_feeds
-from extractors.opml import read_opml
-from flows.bus import Bus
-from flows.cpu import ItemTimeout, time_budget
-from flows.outcomes import Outcomes
-from schemas import topics
-from schemas.records import DeadLetter, FeedEntry, encode, record_key
-from schemas.settings import Settings
-from warehouse import db
-from warehouse.feeds import (
+from oversight.extractors.feeds import (
+    MIN_POLL_INTERVAL,
+    FeedError,
+    ParsedFeed,
+    next_poll_interval,
+    parse_feed,
+)
+from oversight.extractors.fetch import FetchResult, fetch_feeds
+from oversight.extractors.opml import read_opml
+from oversight.flows.bus import Bus
+from oversight.flows.cpu import ItemTimeout, time_budget
+from oversight.flows.outcomes import Outcomes
+from oversight.schemas import topics
+from oversight.schemas.records import DeadLetter, FeedEntry, encode, record_key
+from oversight.schemas.settings import Settings
+from oversight.warehouse import db
+from oversight.warehouse.feeds import (
     DueFeed,
     FeedRow,
     PollResult,

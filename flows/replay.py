@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from flows.bus import Bus
-from schemas import topics
-from schemas.settings import Settings
-from warehouse import db
+from oversight.flows.bus import Bus
+from oversight.schemas import topics
+from oversight.schemas.settings import Settings
+from oversight.warehouse import db
 
 log = logging.getLogger("oversight.replay")
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from schemas.settings import load_settings
+from oversight.schemas.settings import load_settings
 
 review_app = typer.Typer(help="Confirm, reject or correct events; export the reviewed articles as a gold set.",
                          no_args_is_help=True)
@@ -25,9 +25,9 @@ def default_reviewer() -> str:
 
 
 def _record(what: str, run: object) -> None:
-    from flows.cli_research import fail
-    from warehouse import db
-    from warehouse.review import ReviewError
+    from oversight.flows.cli_research import fail
+    from oversight.warehouse import db
+    from oversight.warehouse.review import ReviewError
 
     try:
         with db.writer(load_settings().lake) as con:
@@ -45,7 +45,7 @@ def _record(what: str, run: object) -> None:
 @review_app.command()
 def confirm(event_id: EventId, reviewer: Reviewer = None, note: Note = None) -> None:
     """Confirm an event as the tagger found it (or as corrected)."""
-    from warehouse.review import review_event
+    from oversight.warehouse.review import review_event
 
     _record(event_id, lambda con: review_event(con, event_id, "confirmed", reviewer or default_reviewer(), note))
 
@@ -53,7 +53,7 @@ def confirm(event_id: EventId, reviewer: Reviewer = None, note: Note = None) -> 
 @review_app.command()
 def reject(event_id: EventId, reviewer: Reviewer = None, note: Note = None) -> None:
     """Reject an event: it leaves every research view, the digest and the exports."""
-    from warehouse.review import review_event
+    from oversight.warehouse.review import review_event
 
     _record(event_id, lambda con: review_event(con, event_id, "rejected", reviewer or default_reviewer(), note))
 
@@ -66,7 +66,7 @@ def correct(
     reviewer: Reviewer = None, note: Note = None,
 ) -> None:
     """Correct one field of an event."""
-    from warehouse.review import correct_event
+    from oversight.warehouse.review import correct_event
 
     _record(event_id, lambda con: correct_event(con, event_id, field, value, reviewer or default_reviewer(), note))
 
@@ -74,8 +74,8 @@ def correct(
 @review_app.command("export-gold")
 def export_gold(out: Annotated[Path, typer.Option(help="The JSONL file to write.")]) -> None:
     """Write the reviewed articles in the evaluation contract's format (score with `make eval GOLD=FILE`)."""
-    from flows.cli_research import read_only
-    from warehouse.review import gold_documents
+    from oversight.flows.cli_research import read_only
+    from oversight.warehouse.review import gold_documents
 
     with read_only() as con:
         docs = gold_documents(con)

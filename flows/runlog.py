@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from schemas.settings import Settings
+from oversight.schemas.settings import Settings
 
 
 def runlog_path(settings: Settings) -> Path:

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
-SAMPLE_DIR = Path(str(resources.files("flows").joinpath("sample")))
+SAMPLE_DIR = Path(str(resources.files("oversight.flows").joinpath("sample")))
 _TYPES = {".xml": "application/rss+xml; charset=utf-8", ".html": "text/html; charset=utf-8",
           ".json": "application/json"}
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from flows.prefect_api import die_with_parent, healthy
+from oversight.flows.prefect_api import die_with_parent, healthy
 
 # Deployments that `oversight serve` created carry this tag; any other deployment of the same name is not ours.
 SERVE_TAG = "oversight-serve"

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from flows.bus import Bus, BusError, Consumer, Message
-from flows.cpu import ItemTimeout, Pending, submit_chunks, time_budget
-from flows.outcomes import Outcomes
-from schemas import topics
-from schemas.records import (
+from oversight.flows.bus import Bus, BusError, Consumer, Message
+from oversight.flows.cpu import ItemTimeout, Pending, submit_chunks, time_budget
+from oversight.flows.outcomes import Outcomes
+from oversight.schemas import topics
+from oversight.schemas.records import (
     Article,
     DeadLetter,
     EnvelopeError,
@@ -28,11 +28,11 @@ from schemas.records import (
     encode,
     record_key,
 )
-from schemas.settings import Settings
-from warehouse.db import WarehouseError
+from oversight.schemas.settings import Settings
+from oversight.warehouse.db import WarehouseError
 
 if TYPE_CHECKING:
-    from flows.extract import Fetching
+    from oversight.flows.extract import Fetching
 
 log = logging.getLogger("oversight.stages")
 
@@ -127,7 +127,7 @@ def extract_prepare(settings: Settings, batch: list[Message],
                     fetching: Fetching | None = None) -> Future[tuple[Decoded, Any]]:
     """Decode a batch of entries and start fetching their pages (then extracting them) in the background,
     on the run's fetching (a one-off session when there is none, as for a message retried alone)."""
-    from flows.extract import Fetching, fetch_entries
+    from oversight.flows.extract import Fetching, fetch_entries
 
     decoded = decode_batch("extract", batch, FeedEntry)
     entries = [r for _, r in decoded.records if isinstance(r, FeedEntry)]
@@ -143,7 +143,7 @@ def extract_step(
     settings: Settings, bus: Bus, batch: list[Message], fetched: Future[Any] | None = None
 ) -> Outcomes:
     """Extract a (fetched) batch of feed entries on every core; publish articles and dead letters."""
-    from flows.extract import build_articles
+    from oversight.flows.extract import build_articles
 
     decoded, pages = (fetched or extract_prepare(settings, batch)).result()
     entries = [r for _, r in decoded.records if isinstance(r, FeedEntry)]
@@ -164,7 +164,7 @@ def _tag_values(budget: float, values: list[bytes]) -> list[TagResult]:
     dead letter: `bad_message` (undecodable), `timeout` (over the item's time budget) or `tag_error` (the
     tagger raised: a bug, replayable once fixed). A batch that fails is tagged again article by article.
     """
-    from extractors.tagger import load_tagger  # loaded once per process, kept between batches
+    from oversight.extractors.tagger import load_tagger  # loaded once per process, kept between batches
 
     out: list[TagResult] = [("", None, b"", 0)] * len(values)
     articles: list[tuple[int, Article]] = []
@@ -186,7 +186,7 @@ def _tag_values(budget: float, values: list[bytes]) -> list[TagResult]:
 
 
 def _tag_one(budget: float, article: Article) -> TaggedArticle | TagResult:
-    from extractors.tagger import load_tagger
+    from oversight.extractors.tagger import load_tagger
 
     try:
         with time_budget(budget):
@@ -233,7 +233,7 @@ def tag_step(settings: Settings, bus: Bus, batch: list[Message], pending: Any = 
 
 def land_step(settings: Settings, bus: Bus, batch: list[Message], _: Any = None) -> Outcomes:
     """Write a batch of tagged articles to the warehouse (waiting out a lock); dead letters go back on the bus."""
-    from flows.land import land_batch
+    from oversight.flows.land import land_batch
 
     decoded = decode_batch("land", batch, TaggedArticle)
     tagged = [r for _, r in decoded.records if isinstance(r, TaggedArticle)]
@@ -245,7 +245,7 @@ def land_step(settings: Settings, bus: Bus, batch: list[Message], _: Any = None)
 
 def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message], _: Any = None) -> Outcomes:
     """Record dead letters in the warehouse's dead_letters table."""
-    from flows.land import land_dead_letter_batch
+    from oversight.flows.land import land_dead_letter_batch
 
     decoded = decode_batch("dead-letters", batch, DeadLetter)
     letters = [r for _, r in decoded.records if isinstance(r, DeadLetter)]
@@ -272,7 +272,7 @@ def stage_prepare(settings: Settings, stage: str, run: ExitStack) -> Callable[[l
     """The stage's prepare for one run; what it needs for the whole run (the extract stage's fetching) is
     opened once and closed with `run`."""
     if stage == "extract":
-        from flows.extract import Fetching
+        from oversight.flows.extract import Fetching
 
         fetching = run.enter_context(Fetching(settings))
         return lambda batch: extract_prepare(settings, batch, fetching)
@@ -324,7 +324,7 @@ def run_stage(settings: Settings, bus: Bus, stage: str, limit: int | None = None
         finally:
             consumer.close()
     if stage == "land" and outcomes.stage("land").get("articles"):
-        from flows.land import refresh_search
+        from oversight.flows.land import refresh_search
 
         outcomes.merge(refresh_search(settings))
     return outcomes

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from schemas.settings import load_settings
+from oversight.schemas.settings import load_settings
 
 warehouse_app = typer.Typer(help="Move a pre-lake warehouse into the lake; show how to attach the lake; list "
                             "its snapshots; maintain it.",
@@ -21,10 +21,10 @@ def move(
                                                 "OVERSIGHT_WAREHOUSE, else $OVERSIGHT_HOME/warehouse.duckdb).")] = None,
 ) -> None:
     """Copy every table of a pre-lake warehouse.duckdb into the (empty) lake, then rename it to *.moved."""
-    from flows.cli_research import fail
-    from warehouse.db import WarehouseError
-    from warehouse.move import move_into_lake
-    from warehouse.search import refresh_search_index
+    from oversight.flows.cli_research import fail
+    from oversight.warehouse.db import WarehouseError
+    from oversight.warehouse.move import move_into_lake
+    from oversight.warehouse.search import refresh_search_index
 
     settings = load_settings()
     old = source or settings.warehouse_path
@@ -41,8 +41,8 @@ def move(
 @warehouse_app.command()
 def attach() -> None:
     """Print the line that attaches the lake read-only from the DuckDB CLI, Python or R."""
-    from schemas.settings import hide_password
-    from warehouse.lake import attach_sql
+    from oversight.schemas.settings import hide_password
+    from oversight.warehouse.lake import attach_sql
 
     attach_line = hide_password(attach_sql(load_settings().lake, read_only=True))
     typer.echo(f"DuckDB CLI or any DuckDB:  {attach_line}; USE lake;")
@@ -58,9 +58,9 @@ def snapshots(
 ) -> None:
     """List the lake's snapshots (newest first) with what changed and the digests that cite each one;
     `--as-of ID` on query, export or digest reads the warehouse as it was at one."""
-    from flows.cli_research import fail
-    from warehouse.db import WarehouseError
-    from warehouse.snapshots import list_snapshots
+    from oversight.flows.cli_research import fail
+    from oversight.warehouse.db import WarehouseError
+    from oversight.warehouse.snapshots import list_snapshots
 
     try:
         rows = list_snapshots(load_settings().lake, limit)
@@ -83,9 +83,9 @@ def maintain(
     landing and reading go on. The `maintain-warehouse` deployment runs it daily."""
     from datetime import timedelta
 
-    from flows.cli_research import fail
-    from warehouse.db import WarehouseError
-    from warehouse.maintenance import maintain as run_maintenance
+    from oversight.flows.cli_research import fail
+    from oversight.warehouse.db import WarehouseError
+    from oversight.warehouse.maintenance import maintain as run_maintenance
 
     settings = load_settings()
     try:

@@ -29,13 +29,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from schemas.settings import Settings
+from oversight.schemas.settings import Settings
 
 CSRF_COOKIE = "oversight_csrf"
 TOKEN_COOKIE = "oversight_token"
 REVIEWER_COOKIE = "oversight_reviewer"
 MAX_FORM_BYTES = 64 * 1024
-HERE = Path(str(resources.files("flows").joinpath("web_files")))
+HERE = Path(str(resources.files("oversight.flows").joinpath("web_files")))
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -85,7 +85,7 @@ def _environment() -> Environment:
 
 def create_app(settings: Settings) -> Starlette:
     """The web application over the lake of these settings."""
-    from flows.web_routes import Pages
+    from oversight.flows.web_routes import Pages
 
     check_binding(settings)
     pages = Pages(settings, _environment())
@@ -189,7 +189,7 @@ def serve_web(settings: Settings) -> None:
     """Run the web server in the foreground until Ctrl-C."""
     import uvicorn
 
-    from warehouse import db, lake
+    from oversight.warehouse import db, lake
 
     app = create_app(settings)
     if lake.exists(settings.lake):
@@ -205,13 +205,13 @@ def start_web_process(settings: Settings) -> subprocess.Popen[bytes]:
     import os
     import sys
 
-    from flows.prefect_api import die_with_parent
+    from oversight.flows.prefect_api import die_with_parent
 
     check_binding(settings)
     log_path = settings.home / "web.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "flows", "web"], env=dict(os.environ), stdin=subprocess.DEVNULL,
+        return subprocess.Popen([sys.executable, "-m", "oversight.flows", "web"], env=dict(os.environ), stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                 preexec_fn=die_with_parent if sys.platform == "linux" else None)
 

@@ -14,10 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from flows.web import REVIEWER_COOKIE, FormRefused, csrf_token, trusted_form
-from schemas.settings import Settings
-from warehouse import db
-from warehouse.browse import (
+from oversight.flows.web import REVIEWER_COOKIE, FormRefused, csrf_token, trusted_form
+from oversight.schemas.settings import Settings
+from oversight.warehouse import db
+from oversight.warehouse.browse import (
     PAGE_SIZE,
     REVIEW_STATES,
     SORTS,
@@ -27,7 +27,7 @@ from warehouse.browse import (
     event_page,
     list_events,
 )
-from warehouse.review import ACTIONS, FIELDS, ReviewError, correct_event, review_event
+from oversight.warehouse.review import ACTIONS, FIELDS, ReviewError, correct_event, review_event
 
 T = TypeVar("T")
 FEED_ENTRIES = 50

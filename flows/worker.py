@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from flows.bus import Bus, Consumer, Message, open_bus
-from flows.land import refresh_search
-from flows.outcomes import Outcomes
-from flows.stages import TRANSIENT, batch_size, process_batch, stage_prepare
-from schemas import topics
-from schemas.settings import Settings
+from oversight.flows.bus import Bus, Consumer, Message, open_bus
+from oversight.flows.land import refresh_search
+from oversight.flows.outcomes import Outcomes
+from oversight.flows.stages import TRANSIENT, batch_size, process_batch, stage_prepare
+from oversight.schemas import topics
+from oversight.schemas.settings import Settings
 
 log = logging.getLogger("oversight.worker")
 

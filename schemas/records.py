@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from schemas.text import clean_text
+from oversight.schemas.text import clean_text
 
 SCHEMA_VERSION = 1
 

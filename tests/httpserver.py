@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from flows.sample import LoopbackHTTPServer
+from oversight.flows.sample import LoopbackHTTPServer
 
 
 @dataclass(frozen=True)

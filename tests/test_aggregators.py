@@ -9,9 +9,14 @@ from urllib.parse import parse_qs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.aggregators import batchexecute_body, decoding_params, google_news_link, publisher_url
-from extractors.fetch import fetch_pages
-from schemas.settings import Settings
+from oversight.extractors.aggregators import (
+    batchexecute_body,
+    decoding_params,
+    google_news_link,
+    publisher_url,
+)
+from oversight.extractors.fetch import fetch_pages
+from oversight.schemas.settings import Settings
 from tests.httpserver import HTTPTestServer, Request, Response
 
 ARTICLE_ID = "CBMiqwFBVV95cUxNMTRqdUZpNl9hQldXbGo2YVVLOGFQdkFLYldlMUxUVlNEaElsYjRR"

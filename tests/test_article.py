@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors import article
-from extractors.article import EXTRACTORS, drop_title_line, extract_page, text_status
-from extractors.metadata import canonical_link, choose_published, clean_authors, url_date
+from oversight.extractors import article
+from oversight.extractors.article import EXTRACTORS, drop_title_line, extract_page, text_status
+from oversight.extractors.metadata import canonical_link, choose_published, clean_authors, url_date
 
 DATA = Path(__file__).parent / "data" / "ingest"
 URL = "https://gazette.example/news/riverside-deputies?utm_source=rss"

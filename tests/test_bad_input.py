@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from flows.bus.embedded import EmbeddedBus
-from flows.poll import poll_stage
-from flows.stages import run_stage
-from schemas import topics
-from schemas.records import Article, DeadLetter, decode
-from schemas.settings import Settings
+from oversight.flows.bus.embedded import EmbeddedBus
+from oversight.flows.poll import poll_stage
+from oversight.flows.stages import run_stage
+from oversight.schemas import topics
+from oversight.schemas.records import Article, DeadLetter, decode
+from oversight.schemas.settings import Settings
+from oversight.warehouse import db
+from oversight.warehouse.feeds import FeedRow, register_feeds
 from tests.httpserver import HTTPTestServer
-from warehouse import db
-from warehouse.feeds import FeedRow, register_feeds
 
 BODY = " ".join(["The county board heard a long presentation about the new budget for the parks."] * 12)
 PAGE = f"<html><head><title>Budget night</title></head><body><article><h1>Budget night</h1><p>{BODY}</p>" \

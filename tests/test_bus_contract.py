@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.bus import Bus, Consumer, Message
-from flows.bus.embedded import EmbeddedBus
+from oversight.flows.bus import Bus, Consumer, Message
+from oversight.flows.bus.embedded import EmbeddedBus
 from tests.kafka_broker import kafka_settings
 
 OpenBus = Callable[[], Bus]
@@ -24,7 +24,7 @@ def open_bus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenBus
         if request.param == "embedded":
             bus: Bus = EmbeddedBus(tmp_path / "bus")
         else:
-            from flows.bus.kafka import KafkaBus
+            from oversight.flows.bus.kafka import KafkaBus
 
             bus = KafkaBus(kafka_settings(request.getfixturevalue("kafka_broker")))
         opened.append(bus)

@@ -8,7 +8,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from flows.cli import app
+from oversight.flows.cli import app
 
 runner = CliRunner()
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from schemas.settings import LakeLocation
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import db
 from tests.kafka_broker import TansuBroker, free_port
 from tests.test_kafka_pipeline import COMPARED
 from tests.test_kafka_workers import ROOT, lag, queue_sample, settings_of, start_worker, wait_for
-from warehouse import db
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -31,7 +31,7 @@ def test_three_land_workers_on_a_postgres_catalog_land_exactly_the_embedded_runs
 ) -> None:
     base = {**os.environ, "OVERSIGHT_SAMPLE_PORT": str(free_port())}
     embedded_home = tmp_path / "embedded"
-    embedded = subprocess.run([sys.executable, "-m", "flows", "run", "--sample"], cwd=ROOT, timeout=600,
+    embedded = subprocess.run([sys.executable, "-m", "oversight.flows", "run", "--sample"], cwd=ROOT, timeout=600,
                               env={**base, "OVERSIGHT_HOME": str(embedded_home), "OVERSIGHT_BUS": "embedded"},
                               capture_output=True, text=True)
     assert embedded.returncode == 0, embedded.stderr[-3000:]

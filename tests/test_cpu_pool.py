@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from flows import cpu
+from oversight.flows import cpu
 
 
 def _pid_and_warmth(items: list[int]) -> list[tuple[int, int, bool]]:
-    from extractors.tagger import load_tagger
+    from oversight.extractors.tagger import load_tagger
 
     time.sleep(0.2)  # long enough that the other worker takes the next chunk
     return [(i, os.getpid(), load_tagger.cache_info().currsize > 0) for i in items]

@@ -14,11 +14,11 @@ import duckdb
 import psutil
 import pytest
 
-from schemas.settings import load_settings
+from oversight.schemas.settings import load_settings
+from oversight.warehouse import db, duckfile
+from oversight.warehouse.db import migrations
+from oversight.warehouse.views import relations
 from tests.test_pipeline_e2e import ROOT, _free_port, oversight
-from warehouse import db, duckfile
-from warehouse.db import migrations
-from warehouse.views import relations
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ def _store(env: dict[str, str]) -> Path:
 
 def _run_and_kill(env: dict[str, str], after_s: float) -> str:
     """Start `oversight run --sample`, SIGKILL it `after_s` seconds after the warehouse exists; say when."""
-    proc = subprocess.Popen([sys.executable, "-m", "flows", "run", "--sample"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "oversight.flows", "run", "--sample"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -96,7 +96,7 @@ def test_a_duckdb_file_left_with_an_unreplayable_write_ahead_log_opens_again(tmp
     path = tmp_path / "w.duckdb"
     # The first two migrations without a checkpoint, then a crash: what a run killed early left in a pre-lake warehouse.
     crash = ("import duckdb, os, sys\n"
-             "from warehouse.db import migrations\n"
+             "from oversight.warehouse.db import migrations\n"
              "con = duckdb.connect(sys.argv[1])\n"
              "con.execute('CREATE TABLE schema_migrations (version INTEGER, name VARCHAR, applied_at TIMESTAMPTZ)')\n"
              "for _, _, text in migrations()[:2]:\n"

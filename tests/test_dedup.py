@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractors.dedup import DuplicateIndex, fingerprint, similarity
+from oversight.extractors.dedup import DuplicateIndex, fingerprint, similarity
 
 DATA = Path(__file__).parent / "data" / "ingest"
 WIRE = (DATA / "wire_story.txt").read_text(encoding="utf-8")

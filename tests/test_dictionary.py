@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from oversight.warehouse import db
+from oversight.warehouse.dictionary import undocumented_columns
 from tests.research_fixtures import research_warehouse
-from warehouse import db
-from warehouse.dictionary import undocumented_columns
 
 
 def test_every_table_and_view_column_has_a_comment(tmp_path: Path) -> None:

@@ -11,11 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from schemas.settings import LakeLocation
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import db
+from oversight.warehouse.digest import (
+    RISING_MIN_STORIES,
+    last_complete_week,
+    parse_week,
+    plural,
+    write_digest,
+)
+from oversight.warehouse.digest_charts import PALETTE
 from tests.research_fixtures import Ev, at, land, research_warehouse, story
-from warehouse import db
-from warehouse.digest import RISING_MIN_STORIES, last_complete_week, parse_week, plural, write_digest
-from warehouse.digest_charts import PALETTE
 
 SECTIONS = ["New adoptions", "Unconfirmed adoptions (need review)", "Pending decisions",
             "Bans, ends and rejections", "Rising technologies", "Vendor activity", "Most covered agencies",

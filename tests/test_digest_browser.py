@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from oversight.warehouse import db
+from oversight.warehouse.digest import write_digest
 from tests.research_fixtures import research_warehouse
-from warehouse import db
-from warehouse.digest import write_digest
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

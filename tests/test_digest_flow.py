@@ -17,7 +17,7 @@ def test_weekly_digest_flow_publishes_a_markdown_artifact(tmp_path: Path, monkey
 
     research_warehouse(tmp_path / "w")
     monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
-    from flows.pipeline import weekly_digest
+    from oversight.flows.pipeline import weekly_digest
 
     with prefect_test_harness():
         written = weekly_digest(week="2026-W11", out=str(tmp_path / "digests"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.bus.embedded import EmbeddedBus
+from oversight.flows.bus.embedded import EmbeddedBus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ def test_a_group_is_served_to_one_consumer_at_a_time(tmp_path: Path) -> None:
 
 
 def test_offsets_continue_across_processes_and_reopen(tmp_path: Path) -> None:
-    code = "import sys; from flows.bus.embedded import EmbeddedBus; EmbeddedBus(sys.argv[1]).produce('t', [(None, b'p')] * 50)"
+    code = "import sys; from oversight.flows.bus.embedded import EmbeddedBus; EmbeddedBus(sys.argv[1]).produce('t', [(None, b'p')] * 50)"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT) for _ in range(3)]
     assert all(p.wait(60) == 0 for p in procs)
     reopened = EmbeddedBus(tmp_path)
@@ -58,7 +58,7 @@ def test_a_batch_consumed_by_a_killed_process_is_redelivered(tmp_path: Path) -> 
     earlier.close()
     worker = textwrap.dedent(f"""
         import sys, time
-        from flows.bus.embedded import EmbeddedBus
+        from oversight.flows.bus.embedded import EmbeddedBus
         c = EmbeddedBus({str(tmp_path)!r}).consumer('g', 't')
         batch = c.poll(8)
         print(batch[0].offset, batch[-1].offset, flush=True)
@@ -91,9 +91,9 @@ def test_prune_keeps_what_any_group_still_needs(tmp_path: Path) -> None:
 def test_a_bit_flip_in_the_log_is_reported_with_topic_and_offset_and_the_rest_flow(tmp_path: Path) -> None:
     import sqlite3
 
-    from flows.stages import decode_batch
-    from schemas import topics
-    from schemas.records import FeedEntry, encode
+    from oversight.flows.stages import decode_batch
+    from oversight.schemas import topics
+    from oversight.schemas.records import FeedEntry, encode
 
     bus = EmbeddedBus(tmp_path)
     entries = [FeedEntry(article_id=f"a{i}", url=f"https://news.example/{i}", feed_url="https://news.example/feed")
@@ -163,7 +163,7 @@ def _assert_flowed_past_damage(bus: EmbeddedBus, values: dict[int, bytes], most_
     """Group g gets every offset from its commit on, exactly once: the intact messages as produced, each lost
     one as a corrupt message naming the file. With the file's tail cut, the newest messages can be gone without a
     trace (nothing says how many there were). Returns how many were lost."""
-    from flows.bus.base import Message
+    from oversight.flows.bus.base import Message
 
     got = [m for m in _drain(bus, "g", "t") if isinstance(m, Message)]
     end = got[-1].offset + 1 if tail_cut else 2000
@@ -242,8 +242,8 @@ def test_a_destroyed_header_loses_nothing_else(tmp_path: Path) -> None:
 
 
 def test_lost_messages_become_one_dead_letter_each(tmp_path: Path) -> None:
-    from flows.stages import decode_batch
-    from schemas.records import FeedEntry
+    from oversight.flows.stages import decode_batch
+    from oversight.schemas.records import FeedEntry
 
     bus = EmbeddedBus(tmp_path)  # no group has committed: every offset from 0 is owed to someone
     bus.produce("t", [(None, b"x" * 400)] * 1000)

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from oversight.flows.cli import app
+from oversight.warehouse.views import RESEARCH_VIEWS
 from tests.research_fixtures import research_warehouse
-from warehouse.views import RESEARCH_VIEWS
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.feeds import (
+from oversight.extractors.feeds import (
     MAX_POLL_INTERVAL,
     MIN_POLL_INTERVAL,
     FeedError,
@@ -22,10 +22,10 @@ from extractors.feeds import (
     read_opml,
     write_opml,
 )
-from extractors.fetch import cache_max_age, fetch_feeds
-from extractors.opml import OPMLError
-from extractors.urls import article_id
-from schemas.settings import Settings
+from oversight.extractors.fetch import cache_max_age, fetch_feeds
+from oversight.extractors.opml import OPMLError
+from oversight.extractors.urls import article_id
+from oversight.schemas.settings import Settings
 from tests.httpserver import HTTPTestServer
 
 DATA = Path(__file__).parent / "data"
@@ -226,10 +226,10 @@ def test_cache_control_max_age_is_read_and_no_store_ignored() -> None:
 
 
 def test_poll_honours_ttl_and_max_age_in_the_next_poll_time(tmp_path: Path, http_server: HTTPTestServer) -> None:
-    from flows.bus.embedded import EmbeddedBus
-    from flows.poll import poll_stage
-    from warehouse import db
-    from warehouse.feeds import FeedRow, due_feeds, register_feeds
+    from oversight.flows.bus.embedded import EmbeddedBus
+    from oversight.flows.poll import poll_stage
+    from oversight.warehouse import db
+    from oversight.warehouse.feeds import FeedRow, due_feeds, register_feeds
 
     rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><ttl>180</ttl>'
            f'<item><link>{http_server.url("/a.html")}</link></item></channel></rss>')

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from extractors.fetch import Fetcher, FetchResult, fetch_feeds, fetch_pages
-from extractors.netsafety import AddressPolicy
-from schemas.settings import Settings
+from oversight.extractors.fetch import Fetcher, FetchResult, fetch_feeds, fetch_pages
+from oversight.extractors.netsafety import AddressPolicy
+from oversight.schemas.settings import Settings
 from tests.httpserver import HTTPTestServer, Request, Response
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -307,7 +307,7 @@ def test_host_names_are_kept_and_pinned_to_the_checked_address(http_server: HTTP
 def test_pinned_backend_refuses_unchecked_hosts() -> None:
     from httpcore import ConnectError
 
-    from extractors.netsafety import PinnedBackend
+    from oversight.extractors.netsafety import PinnedBackend
 
     async def connect() -> None:
         await PinnedBackend().connect_tcp("internal.example", 80)

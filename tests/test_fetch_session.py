@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractors.fetch import FetchSession
-from extractors.robots import RobotsStore
-from flows.bus.embedded import EmbeddedBus
-from flows.outcomes import Outcomes
-from flows.stages import run_batches
-from schemas.settings import Settings
+from oversight.extractors.fetch import FetchSession
+from oversight.extractors.robots import RobotsStore
+from oversight.flows.bus.embedded import EmbeddedBus
+from oversight.flows.outcomes import Outcomes
+from oversight.flows.stages import run_batches
+from oversight.schemas.settings import Settings
 from tests.httpserver import HTTPTestServer
 
 PAGE = "<html><head><title>t</title></head><body><p>A page.</p></body></html>"
@@ -91,11 +91,11 @@ def test_the_extract_stage_keeps_several_batches_in_flight_and_finishes_them_in_
 
 
 def test_a_process_run_requeues_pages_a_host_put_off_once_they_have_waited(tmp_path: Path) -> None:
-    from flows.land import land_dead_letter_batch
-    from flows.replay import requeue_deferred
-    from flows.stages import entry_dead_letter
-    from schemas import topics
-    from schemas.records import FeedEntry, decode
+    from oversight.flows.land import land_dead_letter_batch
+    from oversight.flows.replay import requeue_deferred
+    from oversight.flows.stages import entry_dead_letter
+    from oversight.schemas import topics
+    from oversight.schemas.records import FeedEntry, decode
 
     entry = FeedEntry(article_id="a1", url="http://slow.example/1", feed_url="http://slow.example/feed")
     settings = Settings(home=tmp_path, defer_minutes=30)

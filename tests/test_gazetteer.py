@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.gazetteers import build
-from extractors.tagging.gazetteer import BUILT, load_gazetteer, name_key
+from oversight.extractors.gazetteers import build
+from oversight.extractors.tagging.gazetteer import BUILT, load_gazetteer, name_key
 
 SLUGS = ["face_recognition", "license_plate_readers", "gunshot_detection", "drones", "body_cameras",
          "cell_site_simulators", "predictive_policing", "social_media_monitoring", "real_time_crime_center",

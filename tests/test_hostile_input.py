@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from flows.bus.embedded import EmbeddedBus
-from flows.poll import poll_stage
-from flows.stages import run_stage
-from schemas import topics
-from schemas.records import Article, DeadLetter, FeedEntry, decode
-from schemas.settings import Settings
+from oversight.flows.bus.embedded import EmbeddedBus
+from oversight.flows.poll import poll_stage
+from oversight.flows.stages import run_stage
+from oversight.schemas import topics
+from oversight.schemas.records import Article, DeadLetter, FeedEntry, decode
+from oversight.schemas.settings import Settings
+from oversight.warehouse import db
+from oversight.warehouse.feeds import FeedRow, register_feeds
 from tests.httpserver import HTTPTestServer
-from warehouse import db
-from warehouse.feeds import FeedRow, register_feeds
 
 BODY = " ".join(["The county board heard a long presentation about the new budget for the parks."] * 12)
 PAGE = f"<html><head><title>Budget night</title></head><body><article><h1>Budget night</h1><p>{BODY}</p>" \
@@ -82,18 +82,18 @@ def test_a_bad_redirect_or_a_lone_surrogate_is_one_feeds_outcome_and_the_poll_go
 def test_a_feed_the_parser_chokes_on_is_dead_lettered_with_its_feed_health_recorded(
     settings: Settings, http_server: HTTPTestServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.poll
+    import oversight.flows.poll
 
     boom = http_server.add("/boom.xml", rss(http_server, ["/c.html"]), 200, RSS)
     good = http_server.add("/feed.xml", rss(http_server, ["/d.html"]), 200, RSS)
-    real_parse = flows.poll.parse_feed
+    real_parse = oversight.flows.poll.parse_feed
 
     def parse_or_raise(content: bytes, feed_url: str, **kw: object) -> object:
         if feed_url == boom:  # stands for a parser bug only a hostile feed finds
             raise RecursionError("maximum recursion depth exceeded")
         return real_parse(content, feed_url, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(flows.poll, "parse_feed", parse_or_raise)
+    monkeypatch.setattr(oversight.flows.poll, "parse_feed", parse_or_raise)
     register(settings, boom, good)
     bus = EmbeddedBus(settings.bus_dir)
 
@@ -108,19 +108,19 @@ def test_a_feed_the_parser_chokes_on_is_dead_lettered_with_its_feed_health_recor
 def test_a_page_whose_extraction_raises_is_its_own_dead_letter_and_the_batch_goes_on(
     settings: Settings, http_server: HTTPTestServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.extract
+    import oversight.flows.extract
 
     for name in ("ok1", "boom", "ok2"):
         http_server.add(f"/{name}.html", PAGE.replace("Budget night", f"Budget night {name}"), 200, HTML)
     feed = http_server.add("/feed.xml", rss(http_server, ["/ok1.html", "/boom.html", "/ok2.html"]), 200, RSS)
-    real_extract = flows.extract.extract_page
+    real_extract = oversight.flows.extract.extract_page
 
     def extract_or_raise(html: str, url: str, **kw: object) -> object:
         if url.endswith("/boom.html"):  # stands for an extractor bug only a hostile page finds
             raise AssertionError("lxml tree in an impossible state")
         return real_extract(html, url, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(flows.extract, "extract_page", extract_or_raise)
+    monkeypatch.setattr(oversight.flows.extract, "extract_page", extract_or_raise)
     register(settings, feed)
     bus = EmbeddedBus(settings.bus_dir)
     poll_stage(settings, bus, None, force=True)
@@ -156,8 +156,8 @@ def test_a_page_over_its_time_budget_is_a_timeout_dead_letter(
 def test_a_tagger_exception_is_a_dead_letter_that_replay_retries(
     settings: Settings, http_server: HTTPTestServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from extractors.tagger import Tagger
-    from flows.replay import replay
+    from oversight.extractors.tagger import Tagger
+    from oversight.flows.replay import replay
 
     for name in ("fine", "trips"):
         http_server.add(f"/{name}.html", PAGE.replace("Budget night", f"Budget night {name}"), 200, HTML)
@@ -222,7 +222,7 @@ def test_a_page_on_another_site_cannot_take_over_an_article(settings: Settings) 
     ("64:ff9b::a9fe:a9fe", "169.254.169.254"),  # NAT64
 ])
 def test_ipv6_addresses_that_carry_a_private_ipv4_are_refused(settings: Settings, address: str, inside: str) -> None:
-    from extractors.fetch import fetch_pages
+    from oversight.extractors.fetch import fetch_pages
 
     # Private networks open (as in the other tests): the metadata address is refused even so, and loopback
     # or RFC 1918 ones only when they are closed.
@@ -238,7 +238,7 @@ def test_ipv6_addresses_that_carry_a_private_ipv4_are_refused(settings: Settings
 def test_extract_html_dir_stays_in_its_folder_and_caps_decompression(settings: Settings, tmp_path: Path) -> None:
     import gzip
 
-    from flows.files import extract_dir
+    from oversight.flows.files import extract_dir
 
     folder, outside = tmp_path / "pages", tmp_path / "private"
     folder.mkdir()
@@ -262,8 +262,8 @@ def test_extract_html_dir_stays_in_its_folder_and_caps_decompression(settings: S
 def test_oversight_tag_writes_a_tag_error_line_for_a_document_the_tagger_trips_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from extractors.tagger import Tagger
-    from flows.files import tag_file
+    from oversight.extractors.tagger import Tagger
+    from oversight.flows.files import tag_file
 
     docs = tmp_path / "docs.jsonl"
     docs.write_text("".join(json.dumps({"id": i, "title": "Police buy drones", "text": BODY}) + "\n"
@@ -282,7 +282,7 @@ def test_oversight_tag_writes_a_tag_error_line_for_a_document_the_tagger_trips_o
 
 
 def test_a_crawl_delay_or_429_host_is_deferred_not_waited_on_while_other_hosts_flow(settings: Settings) -> None:
-    from extractors.fetch import fetch_pages
+    from oversight.extractors.fetch import fetch_pages
 
     polite = settings.model_copy(update={"respect_robots": True, "per_host_interval": 0.3})
     with HTTPTestServer(host="127.0.0.1") as slow, HTTPTestServer(host="127.0.0.2") as busy, \

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from flows.bus import BusError
-from flows.bus.kafka import KafkaBus, client_config
-from schemas import topics
-from schemas.settings import Settings
+from oversight.flows.bus import BusError
+from oversight.flows.bus.kafka import KafkaBus, client_config
+from oversight.schemas import topics
+from oversight.schemas.settings import Settings
 from tests.kafka_broker import TansuBroker, free_port, kafka_settings
 
 

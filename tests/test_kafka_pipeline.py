@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from oversight.warehouse import connect
 from tests.kafka_broker import free_port, start_broker
-from warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -47,7 +47,7 @@ class Runs:
 
 
 def run_sample(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flows", "run", "--sample"], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "oversight.flows", "run", "--sample"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from flows.bus import open_bus
-from schemas import topics
-from schemas.settings import Settings
+from oversight.flows.bus import open_bus
+from oversight.schemas import topics
+from oversight.schemas.settings import Settings
+from oversight.warehouse import connect
 from tests.kafka_broker import TansuBroker, free_port
-from warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -42,7 +42,7 @@ class Worker:
 def start_worker(env: dict[str, str], stage: str, name: str) -> Worker:
     log_path = Path(env["OVERSIGHT_HOME"]).parent / f"{name}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "flows", "worker", stage], cwd=ROOT, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "oversight.flows", "worker", stage], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
     return Worker(process, log_path)
 
@@ -92,10 +92,10 @@ def kafka_env(tmp_path: Path, fresh_kafka_broker: TansuBroker) -> dict[str, str]
 
 def queue_sample(env: dict[str, str]) -> int:
     """Poll the sample's entries onto the bus and extract them with one worker; return how many were queued."""
-    from flows.poll import poll_stage
-    from flows.sample import sample_feed_urls, serve_sample
-    from warehouse import db
-    from warehouse.feeds import FeedRow, register_feeds
+    from oversight.flows.poll import poll_stage
+    from oversight.flows.sample import sample_feed_urls, serve_sample
+    from oversight.warehouse import db
+    from oversight.warehouse.feeds import FeedRow, register_feeds
 
     settings = settings_of(env)
     with serve_sample(settings.sample_port) as base:
@@ -173,7 +173,7 @@ def test_unreachable_broker_makes_a_worker_exit_non_zero_naming_it(tmp_path: Pat
     env = {**os.environ, "OVERSIGHT_HOME": str(tmp_path), "OVERSIGHT_BUS": "kafka",
            "OVERSIGHT_KAFKA_BOOTSTRAP": address, "OVERSIGHT_KAFKA_CONNECT_TIMEOUT": "2"}
     clock = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "flows", "worker", "tag"], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "oversight.flows", "worker", "tag"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     elapsed = time.monotonic() - clock
     assert result.returncode != 0

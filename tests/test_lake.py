@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from schemas.settings import load_settings
+from oversight.schemas.settings import load_settings
+from oversight.warehouse import db
 from tests.research_fixtures import lake_in, research_warehouse
 from tests.test_pipeline_e2e import ROOT
-from warehouse import db
 
 # One writer process: lands the research batch and registers feeds, all into the same, possibly new, lake.
 WRITER = """
 import sys
 from tests.research_fixtures import lake_in, land, research_batch
-from warehouse import db
-from warehouse.feeds import FeedRow, register_feeds
+from oversight.warehouse import db
+from oversight.warehouse.feeds import FeedRow, register_feeds
 lake = lake_in(__import__("pathlib").Path(sys.argv[1]))
 batch, dups = research_batch()
 for _ in range(3):

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from extractors.dedup import fingerprint
-from flows.land import land_batch
-from schemas.records import Article, DeadLetter, TaggedArticle
-from schemas.settings import Settings
-from warehouse import db
-from warehouse.loader import land_dead_letters
+from oversight.extractors.dedup import fingerprint
+from oversight.flows.land import land_batch
+from oversight.schemas.records import Article, DeadLetter, TaggedArticle
+from oversight.schemas.settings import Settings
+from oversight.warehouse import db
+from oversight.warehouse.loader import land_dead_letters
 
 STORY = ("The state police said on Tuesday that they would buy forty new license plate reader cameras for "
          "highway patrol cars, after a pilot on two interstates found dozens of stolen vehicles. ") * 8

@@ -15,14 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.article import extract_page
-from extractors.feeds import _clean, parse_feed
-from extractors.httpbody import decode_text
-from extractors.metadata import canonical_link, clean_authors
-from extractors.tagging import actions
-from extractors.urls import canonical_url, unwrap_redirect
-from flows.cpu import time_budget
-from schemas.records import Article
+from oversight.extractors.article import extract_page
+from oversight.extractors.feeds import _clean, parse_feed
+from oversight.extractors.httpbody import decode_text
+from oversight.extractors.metadata import canonical_link, clean_authors
+from oversight.extractors.tagging import actions
+from oversight.extractors.urls import canonical_url, unwrap_redirect
+from oversight.flows.cpu import time_budget
+from oversight.schemas.records import Article
 
 MB = 1_000_000
 BUDGET_S = 60.0
@@ -95,7 +95,7 @@ def test_urls(text: str) -> None:
 
 @pytest.fixture(scope="module")
 def tagger() -> object:
-    from extractors.tagger import load_tagger
+    from oversight.extractors.tagger import load_tagger
 
     return load_tagger()
 

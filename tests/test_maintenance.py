@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from schemas.settings import LakeLocation, load_settings
+from oversight.flows.cli import app
+from oversight.schemas.settings import LakeLocation, load_settings
+from oversight.warehouse import db
+from oversight.warehouse.maintenance import files_per_table, maintain
+from oversight.warehouse.search import refresh_search_index, search, searching
 from tests.research_fixtures import Ev, at, land, research_warehouse, story
 from tests.test_lake import _counts
 from tests.test_pipeline_e2e import ROOT
-from warehouse import db
-from warehouse.maintenance import files_per_table, maintain
-from warehouse.search import refresh_search_index, search, searching
 
 runner = CliRunner()
 NOW = timedelta(0)
@@ -79,13 +79,13 @@ WRITER = """
 import sys
 from pathlib import Path
 from tests.test_maintenance import land_small_batches
-from schemas.settings import load_settings
+from oversight.schemas.settings import load_settings
 land_small_batches(load_settings().lake, int(sys.argv[1]), int(sys.argv[2]))
 """
 READER = """
 import time
-from schemas.settings import load_settings
-from warehouse import db
+from oversight.schemas.settings import load_settings
+from oversight.warehouse import db
 lake = load_settings().lake
 reads = 0
 deadline = time.monotonic() + 600
@@ -130,7 +130,7 @@ def test_maintenance_while_a_writer_lands_and_a_reader_queries_loses_nothing(
     assert report.files_after["articles"] < before["articles"]
 
 
-MAINTAIN = ["-m", "flows", "warehouse", "maintain", "--keep-days", "0", "--grace-minutes", "0"]
+MAINTAIN = ["-m", "oversight.flows", "warehouse", "maintain", "--keep-days", "0", "--grace-minutes", "0"]
 
 
 def test_sigkill_during_maintenance_then_a_run_opens_the_lake_with_every_row(tmp_path: Path) -> None:

@@ -10,12 +10,12 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from schemas.settings import load_settings
+from oversight.flows.cli import app
+from oversight.schemas.settings import load_settings
+from oversight.warehouse import db
+from oversight.warehouse.move import MOVED
 from tests.research_fixtures import research_warehouse
 from tests.test_pipeline_e2e import ROOT
-from warehouse import db
-from warehouse.move import MOVED
 
 runner = CliRunner()
 
@@ -25,8 +25,8 @@ OLD_WAREHOUSE = """
 import os, sys
 import duckdb
 from tests.research_fixtures import research_batch
-from warehouse.db import migrations
-from warehouse.loader import land_tagged
+from oversight.warehouse.db import migrations
+from oversight.warehouse.loader import land_tagged
 con = duckdb.connect(sys.argv[1])
 con.execute("SET checkpoint_threshold = '1GB'")
 con.execute("CREATE TABLE schema_migrations (version INTEGER, name VARCHAR, applied_at TIMESTAMPTZ)")

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from warehouse import connect
+from oversight.warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ["feeds", "entries", "articles", "mentions", "events", "agencies", "vendors", "dead_letters"]
@@ -32,7 +32,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def oversight(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flows", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "oversight.flows", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -68,7 +68,7 @@ def test_sample_run_lands_articles_and_events_and_a_rerun_adds_nothing(env: dict
 def test_process_killed_mid_batch_then_rerun_lands_every_article_once(env: dict[str, str]) -> None:
     env = {**env, "OVERSIGHT_BATCH_SIZE": "3", "OVERSIGHT_ALLOW_PRIVATE_NETWORKS": "true",
            "OVERSIGHT_PER_HOST_INTERVAL": "0"}
-    from flows.sample import sample_feed_urls, serve_sample
+    from oversight.flows.sample import sample_feed_urls, serve_sample
 
     with serve_sample(int(env["OVERSIGHT_SAMPLE_PORT"])) as base:
         opml = Path(env["OVERSIGHT_HOME"]).parent / "sample.opml"
@@ -77,7 +77,7 @@ def test_process_killed_mid_batch_then_rerun_lands_every_article_once(env: dict[
         polled = oversight(env, "poll", "--feeds", str(opml))
         assert polled.returncode == 0, polled.stderr[-3000:]
         queued = int(polled.stdout.split("entries new=")[1].split()[0])
-        proc = subprocess.Popen([sys.executable, "-m", "flows", "process"], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "oversight.flows", "process"], cwd=ROOT, env=env,
                                 stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         assert proc.stderr is not None
         for line in proc.stderr:  # kill once tagging is under way and landing has not finished

@@ -9,8 +9,8 @@ import pytest
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import Flow
 
-from flows.cli import PREFECT_YAML
-from flows.serve import SERVE_TAG, deployment_specs, load_entrypoint, served_deployments
+from oversight.flows.cli import PREFECT_YAML
+from oversight.flows.serve import SERVE_TAG, deployment_specs, load_entrypoint, served_deployments
 
 SPECS = deployment_specs(PREFECT_YAML)
 

@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from schemas.settings import LakeLocation
+from oversight.flows.cli import app
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import db
 from tests.research_fixtures import research_warehouse
-from warehouse import db
 
 runner = CliRunner()
 SQL = "SELECT iso_week, technology, articles FROM weekly_technology_mentions ORDER BY week_start, technology"

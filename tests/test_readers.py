@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from schemas.settings import load_settings
+from oversight.schemas.settings import load_settings
+from oversight.warehouse import connect, db
 from tests.test_pipeline_e2e import ROOT, _free_port, oversight
-from warehouse import connect, db
 
 pytestmark = pytest.mark.slow
 
 # A notebook: one connection held open the whole time, inside a read transaction, re-reading now and then.
 HOLDER = """
 import sys, time
-from warehouse import connect
+from oversight.warehouse import connect
 con = connect(sys.argv[1])
 con.execute("BEGIN")
 first = con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
@@ -33,7 +33,7 @@ print("snapshot", again, "now", con.execute("SELECT count(*) FROM articles").fet
 # An analyst: a long query over the lake, again and again, counting what it saw.
 LONG_QUERY = """
 import sys
-from warehouse import connect
+from oversight.warehouse import connect
 con = connect(sys.argv[1])
 print("reading", flush=True)
 seen = set()

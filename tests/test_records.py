@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.records import (
+from oversight.schemas.records import (
     SCHEMA_VERSION,
     Article,
     DeadLetter,

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from flows.bus import Bus, open_bus
-from flows.stages import run_stage
-from schemas import topics
-from schemas.records import Article, DeadLetter, FeedEntry, encode
-from schemas.settings import Settings
-from warehouse import connect, db
-from warehouse.loader import land_dead_letters
+from oversight.flows.bus import Bus, open_bus
+from oversight.flows.stages import run_stage
+from oversight.schemas import topics
+from oversight.schemas.records import Article, DeadLetter, FeedEntry, encode
+from oversight.schemas.settings import Settings
+from oversight.warehouse import connect, db
+from oversight.warehouse.loader import land_dead_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = ("The Springfield Police Department will deploy license plate readers from Flock Safety across the city, "
@@ -46,7 +46,7 @@ def settings(env: dict[str, str]) -> Settings:
 
 
 def oversight(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flows", *args], cwd=ROOT, env={**os.environ, **env},
+    return subprocess.run([sys.executable, "-m", "oversight.flows", *args], cwd=ROOT, env={**os.environ, **env},
                           capture_output=True, text=True, timeout=120)
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.settings import LakeLocation, load_settings
-from warehouse.readonly import run_query
+from oversight.schemas.settings import LakeLocation, load_settings
+from oversight.warehouse.readonly import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -41,7 +41,7 @@ def sample_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("docs") / ".oversight"
     env = {**os.environ, "OVERSIGHT_HOME": str(home), "OVERSIGHT_SAMPLE_PORT": str(_free_port()),
            "OVERSIGHT_BUS": "embedded"}
-    done = subprocess.run([sys.executable, "-m", "flows", "run", "--sample"], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "oversight.flows", "run", "--sample"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     yield home
@@ -131,9 +131,9 @@ def test_sample_evidence_is_one_sentence_without_the_headline(lake: LakeLocation
 @pytest.mark.browser
 def test_the_sample_digest_in_a_browser_matches_the_readme(lake: LakeLocation, tmp_path: Path) -> None:
     """The digest the README shows (docs/digest-sample-2026-W41.png is this test's screenshot, copied)."""
+    from oversight.warehouse import db
+    from oversight.warehouse.digest import write_digest
     from tests.test_digest_browser import ARTIFACTS, check_in_browser
-    from warehouse import db
-    from warehouse.digest import write_digest
 
     with db.snapshot_reader(lake) as con:
         md, page, _ = write_digest(con, "2026-W41", tmp_path / "digest")

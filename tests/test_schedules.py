@@ -20,8 +20,8 @@ import psutil
 import pytest
 import yaml
 
-from flows.prefect_api import healthy
-from flows.sample import sample_feed_urls, serve_sample
+from oversight.flows.prefect_api import healthy
+from oversight.flows.sample import sample_feed_urls, serve_sample
 from tests.kafka_broker import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def oversight(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flows", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "oversight.flows", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -114,7 +114,7 @@ def test_serve_runs_the_schedules_and_stops_cleanly_on_ctrl_c(env: dict[str, str
     test_yaml.write_text(yaml.safe_dump(spec), encoding="utf-8")
     log_path = tmp_path / "serve.log"
     log = log_path.open("w+")
-    serve = subprocess.Popen([sys.executable, "-m", "flows", "serve", "--prefect-yaml", str(test_yaml)],
+    serve = subprocess.Popen([sys.executable, "-m", "oversight.flows", "serve", "--prefect-yaml", str(test_yaml)],
                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for(lambda: articles(env) >= 30, "the sample's articles to land through scheduled runs", log=log_path)

@@ -11,10 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas.settings import LakeLocation
-from tests.research_fixtures import Ev, at, lake_in, land, story
-from warehouse import duckfile
-from warehouse.search import (
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import duckfile
+from oversight.warehouse.search import (
     BadQuery,
     Filters,
     Query,
@@ -25,6 +24,7 @@ from warehouse.search import (
     searching,
     snippet,
 )
+from tests.research_fixtures import Ev, at, lake_in, land, story
 
 WORDS = ["police", "drone", "drones", "flock", "cameras", "camera", "council", "ban", "facial", "recognition",
          "the", "and", "Río", "plate-readers", "sheriff's", "2024", "ALPR"]

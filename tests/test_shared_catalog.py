@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from schemas.settings import LakeLocation, load_settings
+from oversight.schemas.settings import LakeLocation, load_settings
+from oversight.warehouse import db
+from oversight.warehouse.readonly import run_query
 from tests.postgres_cluster import PostgresCluster
 from tests.research_fixtures import land, research_batch, research_warehouse
 from tests.test_lake import COUNTED, WRITER, _counts
 from tests.test_pipeline_e2e import ROOT
-from warehouse import db
-from warehouse.readonly import run_query
 
 VIEWS = ("weekly_technology_mentions", "new_adoptions", "agency_timeline", "vendor_share", "stories")
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from extractors.tagger import Tagger, contract_record, load_tagger, tagged_text
-from schemas.records import Article, TaggedArticle
+from oversight.extractors.tagger import Tagger, contract_record, load_tagger, tagged_text
+from oversight.schemas.records import Article, TaggedArticle
 
 
 @pytest.fixture(scope="module")

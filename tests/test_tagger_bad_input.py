@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.tagger import Tagger, load_tagger, tagged_text
-from extractors.tagging.pipeline import CHUNK_CHARS, chunks
-from schemas.records import Article
+from oversight.extractors.tagger import Tagger, load_tagger, tagged_text
+from oversight.extractors.tagging.pipeline import CHUNK_CHARS, chunks
+from oversight.schemas.records import Article
 
 
 @pytest.fixture(scope="module")

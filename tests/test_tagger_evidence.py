@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from extractors.tagger import Tagger, load_tagger, tagged_text
-from extractors.tagging.confidence import REVIEW_BELOW, Signals, confidence
-from schemas.records import Article, TaggedArticle
+from oversight.extractors.tagger import Tagger, load_tagger, tagged_text
+from oversight.extractors.tagging.confidence import REVIEW_BELOW, Signals, confidence
+from oversight.schemas.records import Article, TaggedArticle
 
 TITLE = "Lakeland police use Ring's Neighbors app to ask for doorbell video"
 LEDE = ("LAKELAND, Fla. \u2014 The Lakeland Police Department now uses Amazon's Ring Neighbors app to ask "

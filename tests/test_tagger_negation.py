@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from extractors.tagger import Tagger, load_tagger
-from extractors.tagging.pipeline import MODEL
-from extractors.tagging.structure import SentenceParser
-from schemas.records import Article, Event
+from oversight.extractors.tagger import Tagger, load_tagger
+from oversight.extractors.tagging.pipeline import MODEL
+from oversight.extractors.tagging.structure import SentenceParser
+from oversight.schemas.records import Article, Event
 
 ADOPTIONS = {"uses", "acquires", "pilots"}
 FILLER = ("The city council met on Tuesday to discuss the budget for parks and road repairs. "

@@ -9,8 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from extractors.tagger import Tagger, contract_record, load_tagger
-from schemas.records import Article
+from oversight.extractors.tagger import Tagger, contract_record, load_tagger
+from oversight.schemas.records import Article
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from extractors.tagger import load_tagger
-from schemas.records import Article
+from oversight.extractors.tagger import load_tagger
+from oversight.schemas.records import Article
 
 BAKERY = ("SPRINGFIELD, Ill. — A new bakery opened on Main Street on Saturday, and the line stretched around "
           "the block by seven in the morning. The Springfield Police Department closed one lane of traffic "

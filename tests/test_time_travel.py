@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from schemas.settings import LakeLocation
+from oversight.flows.cli import app
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import db
 from tests.research_fixtures import Ev, at, land, research_warehouse, story
-from warehouse import db
 
 runner = CliRunner()
 WEEK = "2026-W11"

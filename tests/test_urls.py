@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.urls import TRACKING_KEYS, article_id, canonical_url, unwrap_redirect
+from oversight.extractors.urls import TRACKING_KEYS, article_id, canonical_url, unwrap_redirect
 
 
 @pytest.mark.parametrize(

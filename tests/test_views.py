@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from oversight.warehouse import db
+from oversight.warehouse.views import RESEARCH_VIEWS
 from tests.research_fixtures import Ev, at, copy_of, lake_in, land, research_warehouse, story
-from warehouse import db
-from warehouse.views import RESEARCH_VIEWS
 
 W10, W11 = date(2026, 3, 2), date(2026, 3, 9)
 

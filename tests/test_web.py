@@ -12,11 +12,11 @@ import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
-from flows.web import WebError, create_app
-from schemas.settings import Settings, load_settings
+from oversight.flows.web import WebError, create_app
+from oversight.schemas.settings import Settings, load_settings
+from oversight.warehouse import db
+from oversight.warehouse.loader import event_id
 from tests.research_fixtures import Ev, at, land, research_warehouse, story
-from warehouse import db
-from warehouse.loader import event_id
 
 HOSTILE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
 A2_FACE = event_id("a2", "agency:dallas-police-department", "face_recognition")

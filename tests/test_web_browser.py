@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
-from schemas.records import Article, encode
-from schemas.settings import load_settings
-from schemas.topics import ARTICLES
+from oversight.schemas.records import Article, encode
+from oversight.schemas.settings import load_settings
+from oversight.schemas.topics import ARTICLES
 from tests.kafka_broker import free_port
 from tests.research_fixtures import Ev, at, land, story
 
@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def oversight(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "flows", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "oversight.flows", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-3000:])
     return done
@@ -63,7 +63,7 @@ def web(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
                     title="Robots " + HOSTILE, text="More: " + HOSTILE)
     land(load_settings(home=Path(env["OVERSIGHT_HOME"])).lake, [hostile])
     log = (tmp_path / "web.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "flows", "web"], cwd=ROOT, env=env, stdout=log,
+    server = subprocess.Popen([sys.executable, "-m", "oversight.flows", "web"], cwd=ROOT, env=env, stdout=log,
                               stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{env['OVERSIGHT_WEB_PORT']}"
     try:
@@ -179,8 +179,8 @@ def test_review_in_the_browser_reaches_query_digest_and_survives_relanding(
 
 def _requeue_article(env: dict[str, str], article_id: str) -> None:
     """Put the landed article back on the articles topic, as a redelivery would (extracted again, not fetched)."""
-    from flows.bus import open_bus
-    from warehouse import db
+    from oversight.flows.bus import open_bus
+    from oversight.warehouse import db
 
     settings = load_settings(home=Path(env["OVERSIGHT_HOME"]))
     with db.reader(settings.lake) as con:

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-import flows.stages
-from flows.bus import Message, open_bus
-from flows.bus.embedded import EmbeddedBus
-from flows.outcomes import Outcomes
-from flows.stages import process_batch
-from schemas import topics
-from schemas.records import Article, DeadLetter, decode, encode
-from schemas.settings import Settings
+import oversight.flows.stages
+from oversight.flows.bus import Message, open_bus
+from oversight.flows.bus.embedded import EmbeddedBus
+from oversight.flows.outcomes import Outcomes
+from oversight.flows.stages import process_batch
+from oversight.schemas import topics
+from oversight.schemas.records import Article, DeadLetter, decode, encode
+from oversight.schemas.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = "The Springfield Police Department will deploy license plate readers from Flock Safety, the city said."
@@ -62,7 +62,7 @@ def test_sigterm_finishes_the_batch_in_hand_commits_and_exits_zero(env: dict[str
     queue_articles(env, 40)
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log:
-        worker = subprocess.Popen([sys.executable, "-m", "flows", "worker", "tag"], cwd=ROOT, env=env,
+        worker = subprocess.Popen([sys.executable, "-m", "oversight.flows", "worker", "tag"], cwd=ROOT, env=env,
                                   stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while "tag: batch of" not in log_path.read_text() and time.monotonic() < deadline:
@@ -77,7 +77,7 @@ def test_sigterm_finishes_the_batch_in_hand_commits_and_exits_zero(env: dict[str
 
 def test_status_shows_offsets_lag_and_dead_letters(env: dict[str, str]) -> None:
     queue_articles(env, 5)
-    result = subprocess.run([sys.executable, "-m", "flows", "status", "--json"], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "oversight.flows", "status", "--json"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
@@ -86,7 +86,7 @@ def test_status_shows_offsets_lag_and_dead_letters(env: dict[str, str]) -> None:
     assert totals[topics.ARTICLES]["group"] == topics.GROUP_TAG
     assert len(report["bus"]["partitions"]) == (4 if env["OVERSIGHT_BUS"] == "embedded" else 4 * 6)
     assert "no warehouse" in report["warehouse"]["error"]
-    table = subprocess.run([sys.executable, "-m", "flows", "status"], cwd=ROOT, env=env, capture_output=True,
+    table = subprocess.run([sys.executable, "-m", "oversight.flows", "status"], cwd=ROOT, env=env, capture_output=True,
                            text=True, timeout=60)
     assert table.returncode == 0 and f"bus: {env['OVERSIGHT_BUS']}" in table.stdout
     assert topics.GROUP_TAG in table.stdout and "dead letters: 0 on oversight.dead-letters" in table.stdout
@@ -95,7 +95,7 @@ def test_status_shows_offsets_lag_and_dead_letters(env: dict[str, str]) -> None:
 def test_status_with_the_broker_down_says_so_and_exits_non_zero(tmp_path: Path) -> None:
     env = {**os.environ, "OVERSIGHT_HOME": str(tmp_path), "OVERSIGHT_BUS": "kafka",
            "OVERSIGHT_KAFKA_BOOTSTRAP": "127.0.0.1:1", "OVERSIGHT_KAFKA_CONNECT_TIMEOUT": "1"}
-    result = subprocess.run([sys.executable, "-m", "flows", "status"], cwd=ROOT, env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "oversight.flows", "status"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 1
     assert "error: cannot reach the Kafka broker at 127.0.0.1:1" in result.stdout and "last runs" in result.stdout
@@ -111,7 +111,7 @@ def test_a_message_that_breaks_the_step_is_dead_lettered_and_the_rest_go_on(
         outcomes.add("tag", "ok", len(batch))
         return outcomes
 
-    monkeypatch.setitem(flows.stages.STEPS, "tag", fragile_step)
+    monkeypatch.setitem(oversight.flows.stages.STEPS, "tag", fragile_step)
     bus = EmbeddedBus(tmp_path)
     batch = [Message(topics.ARTICLES, 0, i, f"k{i}", b"boom" if i == 1 else b"fine") for i in range(3)]
     outcomes = process_batch(Settings(home=tmp_path), bus, "tag", batch)

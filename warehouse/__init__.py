@@ -15,8 +15,8 @@ def connect(home: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     `home` is the OVERSIGHT_HOME folder (default: the OVERSIGHT_* settings, else ./.oversight). The connection
     never blocks landing and landing never blocks it; close it when done.
     """
-    from schemas.settings import load_settings
-    from warehouse import db, lake
+    from oversight.schemas.settings import load_settings
+    from oversight.warehouse import db, lake
 
     settings = load_settings(home=Path(home)) if home is not None else load_settings()
     if not lake.exists(settings.lake):

@@ -9,8 +9,8 @@ from typing import Any
 
 import duckdb
 
-from warehouse.db import sql
-from warehouse.review import ACTIONS
+from oversight.warehouse.db import sql
+from oversight.warehouse.review import ACTIONS
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000  # deep offsets cost a scan each; a filter is the way further in

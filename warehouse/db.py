@@ -16,8 +16,8 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
-from schemas.settings import LakeLocation, hide_password
-from warehouse import lake
+from oversight.schemas.settings import LakeLocation, hide_password
+from oversight.warehouse import lake
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,13 @@ def sql(name: str) -> str:
 
 @cache
 def _read_sql(name: str) -> str:
-    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    return resources.files("oversight.warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every file in warehouse/migrations, in order."""
     found = []
-    for item in resources.files("warehouse").joinpath("migrations").iterdir():
+    for item in resources.files("oversight.warehouse").joinpath("migrations").iterdir():
         if item.name.endswith(".sql"):
             version = int(item.name.split("_", 1)[0])
             found.append((version, item.name.removesuffix(".sql"), item.read_text(encoding="utf-8")))

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from warehouse.db import sql
-from warehouse.views import RESEARCH_VIEWS, relations
+from oversight.warehouse.db import sql
+from oversight.warehouse.views import RESEARCH_VIEWS, relations
 
 INTRO = (
     "Every table and view of the oversight warehouse, generated from the `COMMENT ON` entries (and, for the "

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import duckdb
 
-from warehouse.db import current_snapshot, sql
-from warehouse.export import neutralise_cell
+from oversight.warehouse.db import current_snapshot, sql
+from oversight.warehouse.export import neutralise_cell
 
 Row = tuple[Any, ...]
 # The events CSV: every event of the week, each with the digest section that lists it and the article behind it.
@@ -216,7 +216,7 @@ def write_digest(con: duckdb.DuckDBPyConnection, week: str | None, out_dir: Path
                  web_url: str | None = None) -> list[Path]:
     """Write digest-<week>.md, digest-<week>.html and events-<week>.csv; return their paths. With `web_url`
     (where `oversight web` serves), every event links to its review page."""
-    from warehouse.digest_html import render_html
+    from oversight.warehouse.digest_html import render_html
 
     digest = build_digest(con, week or last_complete_week(), web_url)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from warehouse.digest import (
+from oversight.warehouse.digest import (
     AGENCY_COLUMNS,
     RISING_COLUMNS,
     RISING_RULE,
@@ -22,7 +22,7 @@ from warehouse.digest import (
     summary,
     volume_sentence,
 )
-from warehouse.digest_charts import state_map, trend_chart, vendor_chart
+from oversight.warehouse.digest_charts import state_map, trend_chart, vendor_chart
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1040px; margin: 2em auto; padding: 0 1em; color: #222; }

@@ -12,8 +12,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from warehouse.dictionary import column_comments
-from warehouse.views import export_names, relations
+from oversight.warehouse.dictionary import column_comments
+from oversight.warehouse.views import export_names, relations
 
 Format = Literal["csv", "json", "parquet"]
 

@@ -10,8 +10,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from schemas.records import FeedEntry
-from warehouse.db import sql, write_tables
+from oversight.schemas.records import FeedEntry
+from oversight.warehouse.db import sql, write_tables
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from schemas.settings import LakeLocation
-from warehouse import duckfile
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import duckfile
 
 ALIAS = "lake"
 # A past state of the lake: a snapshot id, or a point in time (the snapshot current then); None is now.

@@ -9,8 +9,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from schemas.records import DeadLetter, TaggedArticle
-from warehouse.db import run_with_tables, transaction, write_tables
+from oversight.schemas.records import DeadLetter, TaggedArticle
+from oversight.warehouse.db import run_with_tables, transaction, write_tables
 
 _ARTICLE_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("url", pa.string()), ("feed_url", pa.string()), ("outlet", pa.string()),

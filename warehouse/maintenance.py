@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from schemas.settings import LakeLocation
-from warehouse import db
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import db
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import duckdb
 
-from schemas.settings import LakeLocation
-from warehouse import duckfile
-from warehouse.db import WarehouseError, WarehouseLocked, transaction, writer
-from warehouse.lake import ALIAS
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import duckfile
+from oversight.warehouse.db import WarehouseError, WarehouseLocked, transaction, writer
+from oversight.warehouse.lake import ALIAS
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from schemas.settings import LakeLocation
-from warehouse import lake
-from warehouse.db import WarehouseError, missing_lake, open_lake
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import lake
+from oversight.warehouse.db import WarehouseError, missing_lake, open_lake
 
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 

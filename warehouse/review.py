@@ -9,8 +9,8 @@ from typing import Any, get_args
 
 import duckdb
 
-from schemas.records import Action
-from warehouse.db import sql, transaction
+from oversight.schemas.records import Action
+from oversight.warehouse.db import sql, transaction
 
 FIELDS = ("agency", "technology", "vendor", "action")
 VERDICTS = ("confirmed", "rejected")

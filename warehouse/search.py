@@ -30,10 +30,10 @@ from typing import Any
 
 import duckdb
 
-from schemas.settings import LakeLocation
-from warehouse import lake
-from warehouse.db import reader, sql
-from warehouse.duckfile import quote_literal
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import lake
+from oversight.warehouse.db import reader, sql
+from oversight.warehouse.duckfile import quote_literal
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from schemas.settings import LakeLocation
-from warehouse import db
-from warehouse.lake import AsOf
+from oversight.schemas.settings import LakeLocation
+from oversight.warehouse import db
+from oversight.warehouse.lake import AsOf
 
 
 def cite(location: LakeLocation, week: str, snapshot: int) -> None:
@@ -29,7 +29,7 @@ def write_cited_digest(location: LakeLocation, week: str | None, out_dir: Path, 
     """Write a week's digest from one snapshot of the lake (the latest, or `as_of`) and cite that snapshot;
     return the files and the snapshot id. The digest states its snapshot, so the same call with
     `as_of=<that id>` writes the same bytes however much landed since (`web_url`: see `write_digest`)."""
-    from warehouse.digest import write_digest
+    from oversight.warehouse.digest import write_digest
 
     with db.snapshot_reader(location, as_of) as con:
         snapshot = db.current_snapshot(con)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.db import sql
+from oversight.warehouse.db import sql
 
 # Trend and question views first, then the building blocks they are made of.
 RESEARCH_VIEWS = (

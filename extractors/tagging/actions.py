@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from extractors.tagging.structure import Standing
+from oversight.extractors.tagging.structure import Standing
 
 # Where a cue stands in the sentence's parse, by its character span in the clause; None when unknown.
 StandingOf = Callable[[int, int], Standing | None]

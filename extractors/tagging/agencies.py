@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractors.tagging.gazetteer import Gazetteer, UsAgency, name_key
-from extractors.tagging.places import PlaceEvidence
-from extractors.tagging.spans import DocFacts, Hit
+from oversight.extractors.tagging.gazetteer import Gazetteer, UsAgency, name_key
+from oversight.extractors.tagging.places import PlaceEvidence
+from oversight.extractors.tagging.spans import DocFacts, Hit
 
 # Words where a name stops being the place and starts being the body ("Santa Cruz | City Council").
 _ROLE_START = {"Police", "Sheriff's", "Sheriff", "Board", "Council", "Commission", "Department", "Bureau",

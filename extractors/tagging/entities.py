@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.tagging.gazetteer import Gazetteer
-from extractors.tagging.spans import DocFacts, Hit
+from oversight.extractors.tagging.gazetteer import Gazetteer
+from oversight.extractors.tagging.spans import DocFacts, Hit
 
 # Technology terms only mean surveillance in a story about policing or government monitoring;
 # this keeps delivery drones and warehouse robots in business news out.

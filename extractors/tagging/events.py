@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from extractors.tagging.actions import (
+from oversight.extractors.tagging.actions import (
     DATED_OPENING,
     PRECEDENCE,
     StandingOf,
@@ -16,19 +16,19 @@ from extractors.tagging.actions import (
     fronted_clause_end,
     segments,
 )
-from extractors.tagging.agencies import Agency
-from extractors.tagging.confidence import Signals, confidence
-from extractors.tagging.entities import Entities, hit_technologies, is_parent
-from extractors.tagging.gazetteer import Gazetteer
-from extractors.tagging.references import (
+from oversight.extractors.tagging.agencies import Agency
+from oversight.extractors.tagging.confidence import Signals, confidence
+from oversight.extractors.tagging.entities import Entities, hit_technologies, is_parent
+from oversight.extractors.tagging.gazetteer import Gazetteer
+from oversight.extractors.tagging.references import (
     council_for_place,
     explicit_agencies,
     operator_for_place,
     referenced_agencies,
     speakers,
 )
-from extractors.tagging.spans import DocFacts, Hit, Sentence
-from extractors.tagging.structure import Parse, ParseBook, Standing
+from oversight.extractors.tagging.spans import DocFacts, Hit, Sentence
+from oversight.extractors.tagging.structure import Parse, ParseBook, Standing
 
 
 @dataclass

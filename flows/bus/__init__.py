@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows.bus.base import Bus, BusError, Consumer, GroupLag, Message
-from schemas.settings import Settings
+from oversight.flows.bus.base import Bus, BusError, Consumer, GroupLag, Message
+from oversight.schemas.settings import Settings
 
 __all__ = ["Bus", "BusError", "Consumer", "GroupLag", "Message", "open_bus"]
 
@@ -11,9 +11,9 @@ __all__ = ["Bus", "BusError", "Consumer", "GroupLag", "Message", "open_bus"]
 def open_bus(settings: Settings) -> Bus:
     """The embedded log under OVERSIGHT_HOME, or Kafka at OVERSIGHT_KAFKA_BOOTSTRAP."""
     if settings.bus == "kafka":
-        from flows.bus.kafka import KafkaBus  # imported lazily: kafka-python is only needed here
+        from oversight.flows.bus.kafka import KafkaBus  # imported lazily: kafka-python is only needed here
 
         return KafkaBus(settings)
-    from flows.bus.embedded import EmbeddedBus
+    from oversight.flows.bus.embedded import EmbeddedBus
 
     return EmbeddedBus(settings.bus_dir)

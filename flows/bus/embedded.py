@@ -28,8 +28,8 @@ from typing import TypeVar
 
 import crc32c
 
-from flows.bus.base import BusError, GroupLag, Message, try_lease
-from flows.bus.salvage import Salvage, salvage
+from oversight.flows.bus.base import BusError, GroupLag, Message, try_lease
+from oversight.flows.bus.salvage import Salvage, salvage
 
 T = TypeVar("T")
 

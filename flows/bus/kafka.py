@@ -23,9 +23,9 @@ from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from kafka.protocol.consumer import OffsetSpec
 from kafka.structs import OffsetAndMetadata
 
-from flows.bus.base import BusError, GroupLag, Message, try_lease
-from schemas import topics
-from schemas.settings import Settings
+from oversight.flows.bus.base import BusError, GroupLag, Message, try_lease
+from oversight.schemas import topics
+from oversight.schemas.settings import Settings
 
 log = logging.getLogger("oversight.bus.kafka")
 
