@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 
 from oversight.flows import cpu
 
 
-def _pid_and_warmth(items: list[int]) -> list[tuple[int, int, bool]]:
+def _meet_then_report(barrier: threading.Barrier, items: list[int]) -> list[tuple[int, int, bool]]:
+    """Waits at a two-party barrier: no chunk passes until another worker holds a chunk too."""
     from oversight.extractors.tagger import load_tagger
 
-    time.sleep(0.2)  # long enough that the other worker takes the next chunk
+    barrier.wait()
     return [(i, os.getpid(), load_tagger.cache_info().currsize > 0) for i in items]
 
 
@@ -37,9 +41,11 @@ def test_pipeline_workers_start_warm_and_chunks_come_back_in_input_order(fresh_p
     deadline = time.monotonic() + 120
     while cpu._POOL is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    results = cpu.map_chunks(_pid_and_warmth, list(range(16)), 2)
+    with multiprocessing.Manager() as manager:
+        meet = partial(_meet_then_report, manager.Barrier(2, timeout=120))  # an even number of chunks pairs up
+        results = cpu.map_chunks(meet, list(range(16)), 2)
     assert [i for i, _, _ in results] == list(range(16))
-    assert len({pid for _, pid, _ in results}) == 2  # both cores worked
+    assert len({pid for _, pid, _ in results}) == 2  # chunks can only pass the barrier two workers at a time
     assert all(warm for _, _, warm in results)  # the tagger was loaded by each worker's initializer
 
 
