@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from oversight.extractors.tagging.places import DATELINE
 from oversight.extractors.tagging.structure import Standing
 
 # Where a cue stands in the sentence's parse, by its character span in the clause; None when unknown.
@@ -74,7 +75,6 @@ _WOULD = frozenset({"would"})
 _NEGATION = re.compile(r"\b(never|not|n't|no one|nobody|no plans?|no intention)\b", re.I)
 _PROPOSAL_NEAR = re.compile(r"\b(propos|agreement|item|vote|request|plan|purchase)", re.I)
 # A fronted time clause ("Three years after city leaders approved them, ...") is background.
-_DATELINE = re.compile(r"^[A-Z][A-Z.'\- ]{1,40}(,\s*[A-Z][A-Za-z. ]{1,20}?)?\s*(\([\w .-]{1,20}\)\s*)?(\u2014|\u2013|--)\s*")
 _FRONTED = re.compile(r"^([\w-]+\s+){0,3}(after|since|before|when|until)\b[^,]{0,120},\s*", re.I)
 # (?<!\s): a clause break is tried only where a run of spaces starts, so a long run costs its length, not its square.
 _SPLIT = re.compile(r";|:|\s[\u2014\u2013]\s|\s--\s|,\s+and\s+(?=(wants|is|are|was|were|has|have|had|will|would|said|says|plans)\b)|,?(?<!\s)\s+\b(?:but|then|while|whereas|which|that|because|"
@@ -135,13 +135,13 @@ def segments(sentence: str) -> list[Segment]:
 
 def dateline_end(sentence: str) -> int:
     """Length of a leading dateline ("SPRINGFIELD, Ill. -"), or 0."""
-    d = _DATELINE.match(sentence)
+    d = DATELINE.match(sentence)
     return d.end() if d else 0
 
 
 def fronted_clause_end(sentence: str) -> int:
     """Length of a dateline plus a fronted time clause whose cues describe the past, or 0."""
-    d = _DATELINE.match(sentence)
+    d = DATELINE.match(sentence)
     start = d.end() if d else 0
     m = _FRONTED.match(sentence[start:])
     return start + (m.end() if m else 0)

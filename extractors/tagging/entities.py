@@ -19,25 +19,24 @@ _NEEDS_CONTEXT = {"drones", "robots", "camera_networks", "video_analytics", "dat
 
 _GENERIC_BIOMETRIC = {"biometric", "biometrics", "biometric data", "biometric information", "biometric identifiers"}
 
-# A company the gazetteer does not know counts as a vendor only when the text presents it as one.
-_VENDOR_CUE_BEFORE = re.compile(r"\b((contract|agreement|deal|partnership|subscription)s? (\w+ ){0,3}with|"
-                                r"partnered with|made by|supplied by|sold by|provided by|built by|"
-                                r"vendor|company|firm|(software|tools?|platforms?|apps?) (from|called|named))"
-                                r"( the)?\s*$", re.I)
-# The owner of a supplier ("Intrado, a subsidiary of West Corporation") is listed as a vendor too
-# (ANNOTATION_NOTES.md); NER sometimes calls such a company a place.
-_PARENT_CUE_BEFORE = re.compile(r"\b(a|the) (subsidiary|unit|division) of( the)?\s*$|\bowned by( the)?\s*$", re.I)
+# A company the gazetteer does not know counts as a vendor only when the text presents it as one: a supply
+# cue before it ("a contract with X"), a supplier noun after it ("X, a reseller"), or, for the owner of a
+# supplier ("Intrado, a subsidiary of West Corporation", listed as a vendor too by ANNOTATION_NOTES.md), a
+# parent cue before it (NER sometimes calls such a company a place).
+_SUPPLY_CUES = (r"(contract|agreement|deal|partnership|subscription)s? (\w+ ){0,3}with|partnered with|made by|"
+                r"supplied by|sold by|provided by|built by|vendor|company|firm|(software|tools?|platforms?|apps?) "
+                r"(from|called|named)")
+_SUPPLIER_NOUNS = ("reseller|company|firm|startup|vendor|maker|manufacturer|supplier|provider|contractor|integrator|"
+                   "developer")
+_PARENT_NOUNS = "subsidiary|unit|division"
+_VENDOR_CUE_BEFORE = re.compile(rf"\b({_SUPPLY_CUES})( the)?\s*$", re.I)
+_VENDOR_CUE_AFTER = re.compile(rf"^,? (a|an|the)( [\w-]+){{0,3}} ({_SUPPLIER_NOUNS})\b", re.I)
+_PARENT_CUE_BEFORE = re.compile(rf"\b((a|the) ({_PARENT_NOUNS}) of|owned by)( the)?\s*$", re.I)
 _CORPORATE = re.compile(r"\b(Corporation|Corp\.?|Inc\.?|Group|Holdings|Technologies|Labs|Systems|Solutions|LLC)$")
-_VENDOR_CUE_AFTER = re.compile(r"^,? (a|an|the)( [\w-]+){0,3} (reseller|company|firm|startup|vendor|maker|"
-                               r"manufacturer|supplier|provider|contractor|integrator|developer)\b", re.I)
 CUE_REACH = 60  # characters before and after an ORG searched for a cue
-# Sentences that hold one of those cues anywhere: the only place statistical NER's ORG entities are used, so
-# the only sentences NER runs on (tagging.pipeline). Must cover every cue of the two patterns above.
-VENDOR_CUE_SENTENCE = re.compile(r"\b((contract|agreement|deal|partnership|subscription)s? (\w+ ){0,3}with|"
-                                 r"partnered with|made by|supplied by|sold by|provided by|built by|vendor|company|"
-                                 r"firm|reseller|startup|maker|manufacturer|supplier|provider|contractor|integrator|"
-                                 r"developer|(software|tools?|platforms?|apps?) (from|called|named)|"
-                                 r"(subsidiary|unit|division) of|owned by)", re.I)
+# Sentences that hold any of those cues: the only place statistical NER's ORG entities are used, so the only
+# sentences NER runs on (tagging.pipeline). Built from the same lists, so it covers every cue.
+VENDOR_CUE_SENTENCE = re.compile(rf"\b({_SUPPLY_CUES}|{_SUPPLIER_NOUNS}|({_PARENT_NOUNS}) of|owned by)", re.I)
 _NOT_VENDOR = re.compile(r"\b(Police|Sheriff|County|City|Council|Department|Office|University|College|"
                          r"Times|News|Post|Journal|Tribune|Union|Foundation|Institute|Coalition|Association|"
                          r"ACLU|Court|Commission|Board|State|Agency|Bureau|Network|Press|Council|Center)\b")

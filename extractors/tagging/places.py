@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from oversight.extractors.tagging.gazetteer import Gazetteer, name_key
 
-_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]{1,40}?)(?:,\s*([A-Z][A-Za-z. ]{1,20}?))?\s*(?:\([\w .-]{1,20}\)\s*)?"
-                       r"(?:\u2014|\u2013|--|-)\s")
+# A dateline opening an article: "SPRINGFIELD, Ill. (AP) - ", "CHICAGO -- ", "BOSTON \u2014 " (groups: place, state).
+DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]{1,40}?)(?:,\s*([A-Z][A-Za-z. ]{1,20}?))?\s*(?:\([\w .-]{1,20}\)\s*)?"
+                      r"(?:\u2014|\u2013|--|-)\s+")
 # State names that are also parts of other names: "Washington County", "New York City", "Kansas City".
 _NOT_STATE_AFTER = re.compile(r"^\s*(County|City|Parish|Post|Times|Street|Avenue|Heights|Park)\b")
 
@@ -31,7 +32,7 @@ def _state_of(token: str, gaz: Gazetteer) -> str | None:
 
 def parse_dateline(body: str, gaz: Gazetteer) -> tuple[str | None, str | None]:
     """(place, state) from a dateline such as "SPRINGFIELD, Ill. -" or "CHICAGO -"."""
-    m = _DATELINE.match(body)
+    m = DATELINE.match(body)
     if not m:
         return None, None
     place = m.group(1).strip().title()
@@ -58,7 +59,7 @@ def gather_evidence(text: str, body_start: int, gaz: Gazetteer) -> PlaceEvidence
     ev = PlaceEvidence()
     head = text[body_start:body_start + 120]
     ev.dateline_place, ev.dateline_state = parse_dateline(head, gaz)
-    m = _DATELINE.match(head)
+    m = DATELINE.match(head)
     if m and ev.dateline_state is None:
         names = {m.group(1).strip().title(), (m.group(2) or "").strip()}
         ev.abroad = bool(names & gaz.non_us) and m.group(1).strip() not in gaz.dateline_cities
