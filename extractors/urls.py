@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import tldextract
+
+from oversight.schemas.records import stable_id
 
 # Written here rather than taken from courlan/w3lib: we need AMP handling, a sorted
 # query and a guaranteed fixed point (canonical_url(canonical_url(u)) == canonical_url(u)),
@@ -82,8 +83,8 @@ def _suffixes() -> tldextract.TLDExtract:
 
 
 def article_id(url: str) -> str:
-    """Stable id of an article: the first 32 hex digits of sha256(canonical_url(url))."""
-    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:32]
+    """Stable id of an article: the id recipe (schemas.records.stable_id) over its canonical URL."""
+    return stable_id(canonical_url(url))
 
 
 def _normalise_escapes(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -120,9 +119,8 @@ def _encode_entries(entries: Sequence[FeedEntry], feeds: dict[str, DueFeed], dea
 
 def _feed_dead_letter(feed: DueFeed, reason: str, error: str, content: bytes) -> DeadLetter:
     payload = content[:65536].decode("utf-8", errors="replace")
-    digest = hashlib.sha256(f"poll|{feed.feed_url}|{reason}|{payload}".encode()).hexdigest()[:32]
-    return DeadLetter(dead_letter_id=digest, stage="poll", source_topic="feeds", key=feed.feed_url,
-                      reason=reason, error=error, payload=payload, source_offset=feed.fetch_url)
+    return DeadLetter.of("poll", "feeds", feed.feed_url, reason, error, payload, feed.fetch_url,
+                         identity=("poll", feed.feed_url, reason, payload))
 
 
 def _poll_result(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import deque
@@ -49,18 +48,15 @@ def dead_letter(stage: str, msg: Message, reason: str, error: str) -> DeadLetter
     """A dead letter for a consumed message; its id depends only on content, so redelivery repeats it."""
     payload = msg.value.decode("utf-8", errors="replace")
     # A message the bus could not vouch for is known by its place: lost ones have no content to tell them apart.
-    place = f"|{msg.position}" if msg.corrupt else ""
-    digest = hashlib.sha256(f"{stage}|{msg.topic}|{msg.key}|{reason}|{payload}{place}".encode()).hexdigest()[:32]
-    return DeadLetter(dead_letter_id=digest, stage=stage, source_topic=msg.topic, key=msg.key, reason=reason,
-                      error=error[:2000], payload=payload, source_offset=msg.position)
+    place = (msg.position,) if msg.corrupt else ()
+    return DeadLetter.of(stage, msg.topic, msg.key, reason, error, payload, msg.position,
+                         identity=(stage, msg.topic, msg.key, reason, payload, *place))
 
 
 def entry_dead_letter(entry: FeedEntry, reason: str, error: str) -> DeadLetter:
     """A dead letter for an entry whose page is bad input or kept failing; replay re-queues the entry."""
-    payload = encode(entry).decode("utf-8")
-    digest = hashlib.sha256(f"extract|{entry.article_id}|{reason}".encode()).hexdigest()[:32]
-    return DeadLetter(dead_letter_id=digest, stage="extract", source_topic=topics.ENTRIES, key=entry.article_id,
-                      reason=reason, error=error[:2000], payload=payload, source_offset=entry.url)
+    return DeadLetter.of("extract", topics.ENTRIES, entry.article_id, reason, error, encode(entry).decode("utf-8"),
+                         entry.url, identity=("extract", entry.article_id, reason))
 
 
 def decode_batch(stage: str, batch: Sequence[Message], expect: type[Record]) -> Decoded:

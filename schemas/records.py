@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
@@ -128,6 +129,18 @@ class DeadLetter(Record):
     payload: str = ""
     source_offset: str = ""
     failed_at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def of(cls, stage: str, source_topic: str, key: str | None, reason: str, error: str, payload: str,
+           source_offset: str, identity: tuple[object, ...]) -> DeadLetter:
+        """A dead letter whose id depends only on `identity` (so a redelivery repeats it), its error capped."""
+        return cls(dead_letter_id=stable_id(*identity), stage=stage, source_topic=source_topic, key=key,
+                   reason=reason, error=error[:2000], payload=payload, source_offset=source_offset)
+
+
+def stable_id(*parts: object) -> str:
+    """The id recipe of articles, events and dead letters: 32 hex digits of sha256 over the parts joined by |."""
+    return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
 
 
 RECORD_TYPES: dict[str, type[Record]] = {

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from oversight.schemas.records import DeadLetter, TaggedArticle
+from oversight.schemas.records import DeadLetter, TaggedArticle, stable_id
 from oversight.warehouse.db import run_with_tables, transaction, write_tables
 
 _ARTICLE_SCHEMA = pa.schema([
@@ -42,7 +41,7 @@ _DEAD_SCHEMA = pa.schema([
 
 def event_id(article_id: str, agency_id: str, technology: str) -> str:
     """Stable id of an event: the same article, agency and technology give the same id."""
-    return hashlib.sha256(f"{article_id}|{agency_id}|{technology}".encode()).hexdigest()[:32]
+    return stable_id(article_id, agency_id, technology)
 
 
 def land_tagged(
