@@ -13,14 +13,11 @@ from typing import Annotated, Any
 import typer
 
 from oversight.flows.bus.base import BusError, GroupLag
+from oversight.flows.stages import WORKERS, stage_inputs
 from oversight.schemas import topics
 from oversight.schemas.settings import Settings, load_settings
 
-
-class WorkerStage(StrEnum):
-    extract = "extract"
-    tag = "tag"
-    land = "land"
+WorkerStage = StrEnum("WorkerStage", {name: name for name in WORKERS})  # type: ignore[misc]
 
 
 def worker(
@@ -124,7 +121,7 @@ def _bus_status(settings: Settings) -> dict[str, Any]:
     try:
         bus = open_bus(settings)
         try:
-            rows = bus.lag({group: topic for group, topic in topics.STAGE_INPUT.values()})
+            rows = bus.lag(stage_inputs())
         finally:
             bus.close()
     except BusError as exc:

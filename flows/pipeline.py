@@ -19,7 +19,6 @@ from oversight.flows.bus import Bus, open_bus  # noqa: E402
 from oversight.flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
 from oversight.schemas.settings import Settings, load_settings  # noqa: E402
 
-PROCESS_STAGES = ("extract", "tag", "land", "dead-letters")
 P = ParamSpec("P")
 
 
@@ -123,7 +122,9 @@ def requeue_task() -> dict[str, int]:
 
 def _process_stages(outcomes: Outcomes, limit: int | None) -> dict[str, int]:
     outcomes.merge(Outcomes(requeue_task()))
-    for stage in PROCESS_STAGES:
+    from oversight.flows.stages import STAGES
+
+    for stage in STAGES:
         outcomes.merge(Outcomes(stage_task(stage, limit)))
     outcomes.merge(Outcomes(prune_task()))
     return dict(outcomes)

@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from oversight.flows.bus import Bus, BusError, Consumer, Message
 from oversight.flows.cpu import ItemTimeout, Pending, submit_chunks, time_budget
@@ -36,12 +36,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("oversight.stages")
 
 
-@dataclass
-class Decoded:
-    """A consumed batch split into valid records and dead letters for the ones that are not."""
+R = TypeVar("R", bound=Record)
+P = TypeVar("P")
 
-    records: list[tuple[Message, Record]] = field(default_factory=list)
+
+@dataclass
+class Decoded(Generic[R]):
+    """A consumed batch split into valid records (of the kind the stage expects) and dead letters for the rest."""
+
+    records: list[tuple[Message, R]] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[R]:
+        return [record for _, record in self.records]
 
 
 def dead_letter(stage: str, msg: Message, reason: str, error: str) -> DeadLetter:
@@ -59,8 +67,8 @@ def entry_dead_letter(entry: FeedEntry, reason: str, error: str) -> DeadLetter:
                          entry.url, identity=("extract", entry.article_id, reason))
 
 
-def decode_batch(stage: str, batch: Sequence[Message], expect: type[Record]) -> Decoded:
-    out = Decoded()
+def decode_batch(stage: str, batch: Sequence[Message], expect: type[R]) -> Decoded[R]:
+    out: Decoded[R] = Decoded()
     for msg in batch:
         if msg.corrupt:
             out.dead.append(dead_letter(stage, msg, "corrupt_message", msg.corrupt))
@@ -76,11 +84,6 @@ def decode_batch(stage: str, batch: Sequence[Message], expect: type[Record]) -> 
 def publish(bus: Bus, topic: str, records: Sequence[Record]) -> None:
     if records:
         bus.produce(topic, [(record_key(r), encode(r)) for r in records])
-
-
-def batch_size(settings: Settings, stage: str) -> int:
-    """Messages per batch: landing and dead letters take bigger ones (a warehouse write has a fixed cost)."""
-    return settings.land_batch_size if stage in ("land", "dead-letters") else settings.batch_size
 
 
 def run_batches(
@@ -102,7 +105,7 @@ def run_batches(
     while True:
         # A bounded run drains what is there: no waiting for more (the backends still wait for a group join).
         while not drained and len(ahead) <= depth and queued < limit:
-            batch = consumer.poll(min(batch_size(settings, stage), limit - queued), timeout=0.0)
+            batch = consumer.poll(min(STAGES[stage].batch_size(settings), limit - queued), timeout=0.0)
             if not batch:
                 drained = True
                 break
@@ -119,56 +122,64 @@ def run_batches(
     return outcomes
 
 
-def extract_prepare(settings: Settings, batch: list[Message],
-                    fetching: Fetching | None = None) -> Future[tuple[Decoded, Any]]:
+Fetched = Future[tuple[Decoded[FeedEntry], Any]]
+
+
+def extract_prepare(settings: Settings, batch: list[Message], fetching: Fetching | None = None) -> Fetched:
     """Decode a batch of entries and start fetching their pages (then extracting them) in the background,
     on the run's fetching (a one-off session when there is none, as for a message retried alone)."""
     from oversight.flows.extract import Fetching, fetch_entries
 
     decoded = decode_batch("extract", batch, FeedEntry)
-    entries = [r for _, r in decoded.records if isinstance(r, FeedEntry)]
+    entries = decoded.values
     if fetching is None:
         with Fetching(settings) as once:
-            done: Future[tuple[Decoded, Any]] = Future()
+            done: Fetched = Future()
             done.set_result((decoded, fetch_entries(settings, entries, once.session)))
             return done
     return fetching.submit(lambda: (decoded, fetch_entries(settings, entries, fetching.session)))
 
 
-def extract_step(
-    settings: Settings, bus: Bus, batch: list[Message], fetched: Future[Any] | None = None
-) -> Outcomes:
+def extract_step(settings: Settings, bus: Bus, batch: list[Message], fetched: Fetched | None = None) -> Outcomes:
     """Extract a (fetched) batch of feed entries on every core; publish articles and dead letters."""
     from oversight.flows.extract import build_articles
 
     decoded, pages = (fetched or extract_prepare(settings, batch)).result()
-    entries = [r for _, r in decoded.records if isinstance(r, FeedEntry)]
-    articles, dead, outcomes = build_articles(settings, entries, pages)
+    articles, dead, outcomes = build_articles(settings, decoded.values, pages)
     publish(bus, topics.ARTICLES, articles)
     publish(bus, topics.DEAD_LETTERS, [*decoded.dead, *dead])
     outcomes.add("extract", "dead_letter", len(decoded.dead))
     return outcomes
 
 
-TagResult = tuple[str, str | None, bytes | str, int]
+@dataclass(frozen=True)
+class TagResult:
+    """What tagging one article gave, as the pool worker hands it back (bytes only, no records to pickle).
+
+    `failure` set: the article is a dead letter with reason `status`: `bad_message` (undecodable), `timeout`
+    (over the item's time budget), `tag_error` (the tagger raised: a bug, replayable once fixed) or
+    `worker_died`. Otherwise `payload` is the encoded TaggedArticle, under `key`, with `status` its tag_status.
+    """
+
+    status: str
+    key: str | None = None
+    payload: bytes = b""
+    events: int = 0
+    failure: str | None = None
 
 
 def _tag_values(budget: float, values: list[bytes]) -> list[TagResult]:
     """In a pool worker: decode articles, tag them, encode the results, so the parent only moves bytes.
-
-    Returns (tag_status, key, encoded TaggedArticle, events) per value, or (reason, None, error, 0) for a
-    dead letter: `bad_message` (undecodable), `timeout` (over the item's time budget) or `tag_error` (the
-    tagger raised: a bug, replayable once fixed). A batch that fails is tagged again article by article.
-    """
+    A batch that fails is tagged again article by article."""
     from oversight.extractors.tagger import load_tagger  # loaded once per process, kept between batches
 
-    out: list[TagResult] = [("", None, b"", 0)] * len(values)
+    out: list[TagResult] = [TagResult("")] * len(values)
     articles: list[tuple[int, Article]] = []
     for i, value in enumerate(values):
         try:
-            articles.append((i, decode(value, Article)))  # type: ignore[arg-type]
+            articles.append((i, decode(value, Article)))
         except EnvelopeError as exc:
-            out[i] = ("bad_message", None, str(exc), 0)
+            out[i] = TagResult("bad_message", failure=str(exc))
     pairs: list[tuple[tuple[int, Article], TaggedArticle | TagResult]]
     try:
         with time_budget(budget * len(articles)):
@@ -177,7 +188,7 @@ def _tag_values(budget: float, values: list[bytes]) -> list[TagResult]:
     except Exception:  # noqa: BLE001 - found out below, one article at a time
         pairs = [((i, a), _tag_one(budget, a)) for i, a in articles]
     for (i, _), t in pairs:
-        out[i] = t if isinstance(t, tuple) else (t.tag_status, record_key(t), encode(t), len(t.events))
+        out[i] = t if isinstance(t, TagResult) else TagResult(t.tag_status, record_key(t), encode(t), len(t.events))
     return out
 
 
@@ -189,14 +200,14 @@ def _tag_one(budget: float, article: Article) -> TaggedArticle | TagResult:
             return load_tagger().tag_articles([article])[0]
     except ItemTimeout as exc:
         log.error("tagging %s: timeout (%s)", article.url, exc)
-        return ("timeout", None, f"{article.url}: tagging {exc}", 0)
+        return TagResult("timeout", failure=f"{article.url}: tagging {exc}")
     except Exception as exc:  # noqa: BLE001 - the tagger's bug on this article: a replayable dead letter
         log.exception("tagging %s failed", article.url)
-        return ("tag_error", None, f"{article.url}: {type(exc).__name__}: {exc}", 0)
+        return TagResult("tag_error", failure=f"{article.url}: {type(exc).__name__}: {exc}")
 
 
 def _lost_article(value: bytes, reason: str, why: str) -> TagResult:
-    return (reason, None, why, 0)
+    return TagResult(reason, failure=why)
 
 
 def tag_prepare(settings: Settings, batch: list[Message]) -> Pending[bytes, TagResult]:
@@ -206,48 +217,46 @@ def tag_prepare(settings: Settings, batch: list[Message]) -> Pending[bytes, TagR
                          _lost_article)
 
 
-def tag_step(settings: Settings, bus: Bus, batch: list[Message], pending: Any = None) -> Outcomes:
+def tag_step(settings: Settings, bus: Bus, batch: list[Message],
+             pending: Pending[bytes, TagResult] | None = None) -> Outcomes:
     """Tag a batch of articles; publish tagged articles (and dead letters for the ones that failed)."""
     outcomes, tagged, dead = Outcomes(), [], []
-    for msg, (status, key, payload, events) in zip(batch, (pending or tag_prepare(settings, batch)).result(),
-                                                    strict=True):
+    for msg, result in zip(batch, (pending or tag_prepare(settings, batch)).result(), strict=True):
         if msg.corrupt:  # what was tagged is not what was produced
-            status, payload = "corrupt_message", msg.corrupt
-        if isinstance(payload, str):
-            log.warning("tag: %s at %s (key %s): %s", status, msg.position, msg.key, payload)
-            dead.append(dead_letter("tag", msg, status, payload))
+            result = TagResult("corrupt_message", failure=msg.corrupt)
+        if result.failure is not None:
+            log.warning("tag: %s at %s (key %s): %s", result.status, msg.position, msg.key, result.failure)
+            dead.append(dead_letter("tag", msg, result.status, result.failure))
             outcomes.add("tag", "dead_letter")
             continue
-        tagged.append((key, payload))
-        outcomes.add("tag", status)
-        outcomes.add("events", "found", events)
+        tagged.append((result.key, result.payload))
+        outcomes.add("tag", result.status)
+        outcomes.add("events", "found", result.events)
     if tagged:
         bus.produce(topics.TAGGED, tagged)
     publish(bus, topics.DEAD_LETTERS, dead)
     return outcomes
 
 
-def land_step(settings: Settings, bus: Bus, batch: list[Message], _: Any = None) -> Outcomes:
+def land_step(settings: Settings, bus: Bus, batch: list[Message], _: None = None) -> Outcomes:
     """Write a batch of tagged articles to the warehouse (waiting out a lock); dead letters go back on the bus."""
     from oversight.flows.land import land_batch
 
     decoded = decode_batch("land", batch, TaggedArticle)
-    tagged = [r for _, r in decoded.records if isinstance(r, TaggedArticle)]
-    outcomes = land_batch(settings, tagged)
+    outcomes = land_batch(settings, decoded.values)
     publish(bus, topics.DEAD_LETTERS, decoded.dead)
     outcomes.add("land", "dead_letter", len(decoded.dead))
     return outcomes
 
 
-def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message], _: Any = None) -> Outcomes:
+def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message], _: None = None) -> Outcomes:
     """Record dead letters in the warehouse's dead_letters table."""
     from oversight.flows.land import land_dead_letter_batch
 
     decoded = decode_batch("dead-letters", batch, DeadLetter)
-    letters = [r for _, r in decoded.records if isinstance(r, DeadLetter)]
     for d in decoded.dead:
         log.error("unreadable message on the dead-letter topic at %s is skipped: %s", d.source_offset, d.error)
-    outcomes = land_dead_letter_batch(settings, letters)
+    outcomes = land_dead_letter_batch(settings, decoded.values)
     outcomes.add("dead-letters", "unreadable", len(decoded.dead))
     return outcomes
 
@@ -255,25 +264,57 @@ def dead_letter_step(settings: Settings, bus: Bus, batch: list[Message], _: Any 
 TRANSIENT = (BusError, WarehouseError, OSError)
 # A message's own fault: a value the step cannot take (bad JSON, a failed validation, undecodable text).
 BAD_INPUT = (ValueError,)
-STEPS: dict[str, Callable[[Settings, Bus, list[Message], Any], Outcomes]] = {
-    "extract": extract_step,
-    "tag": tag_step,
-    "land": land_step,
-    "dead-letters": dead_letter_step,
+
+
+@dataclass(frozen=True)
+class Stage(Generic[P]):
+    """One stage of the pipeline: the topic it reads as its consumer group, and how it handles a batch.
+
+    `prepare` starts a batch's slow part (fetching, tagging on the pool) as soon as it is polled, and `step`
+    finishes it, publishes its output and returns the outcome counts; `prepare`'s result `P` is handed to
+    `step` (None when the batch was not prepared, as for a message retried alone).
+    """
+
+    name: str
+    topic: str
+    group: str
+    worker: str  # the `oversight worker` that runs it
+    step: Callable[[Settings, Bus, list[Message], P | None], Outcomes]
+    prepare: Callable[[Settings, list[Message]], P] | None = None
+    landing: bool = False  # writes the warehouse: bigger batches, as a write has a fixed cost
+
+    def batch_size(self, settings: Settings) -> int:
+        return settings.land_batch_size if self.landing else settings.batch_size
+
+    def preparer(self, settings: Settings, run: ExitStack) -> Callable[[list[Message]], P | None]:
+        """The prepare for one run; what the stage needs for the whole run (the extract stage's fetching) is
+        opened once and closed with `run`."""
+        if self.name == "extract":
+            from oversight.flows.extract import Fetching
+
+            fetching = run.enter_context(Fetching(settings))
+            return lambda batch: extract_prepare(settings, batch, fetching)  # type: ignore[return-value]
+        prepare = self.prepare
+        return (lambda batch: prepare(settings, batch)) if prepare else (lambda batch: None)
+
+
+# The pipeline in order: what `oversight process`, `oversight worker`, the flows and `status` all read.
+STAGES: dict[str, Stage[Any]] = {s.name: s for s in (
+    Stage[Fetched]("extract", topics.ENTRIES, topics.GROUP_EXTRACT, "extract", extract_step, extract_prepare),
+    Stage[Pending[bytes, TagResult]]("tag", topics.ARTICLES, topics.GROUP_TAG, "tag", tag_step, tag_prepare),
+    Stage[None]("land", topics.TAGGED, topics.GROUP_LAND, "land", land_step, landing=True),
+    # The land worker is the one that writes the warehouse, so it also lands the dead letters.
+    Stage[None]("dead-letters", topics.DEAD_LETTERS, topics.GROUP_DEAD_LETTERS, "land", dead_letter_step,
+                landing=True),
+)}
+WORKERS: dict[str, tuple[Stage[Any], ...]] = {
+    w: tuple(s for s in STAGES.values() if s.worker == w) for w in dict.fromkeys(s.worker for s in STAGES.values())
 }
-PREPARE: dict[str, Callable[[Settings, list[Message]], Any]] = {"extract": extract_prepare, "tag": tag_prepare}
 
 
-def stage_prepare(settings: Settings, stage: str, run: ExitStack) -> Callable[[list[Message]], Any]:
-    """The stage's prepare for one run; what it needs for the whole run (the extract stage's fetching) is
-    opened once and closed with `run`."""
-    if stage == "extract":
-        from oversight.flows.extract import Fetching
-
-        fetching = run.enter_context(Fetching(settings))
-        return lambda batch: extract_prepare(settings, batch, fetching)
-    prepare = PREPARE.get(stage)
-    return (lambda batch: prepare(settings, batch)) if prepare else (lambda batch: None)
+def stage_inputs() -> dict[str, str]:
+    """Each stage's consumer group and the topic it reads (for lag reports)."""
+    return {s.group: s.topic for s in STAGES.values()}
 
 
 def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message], prepared: Any = None) -> Outcomes:
@@ -285,7 +326,7 @@ def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message]
     undecodable text) becomes a dead letter. The steps isolate their own items already (a page, an article).
     """
     try:
-        return STEPS[stage](settings, bus, batch, prepared)
+        return STAGES[stage].step(settings, bus, batch, prepared)
     except TRANSIENT as exc:
         log.error("%s: %s; the batch of %d message(s) stays uncommitted and is retried", stage, exc, len(batch))
         raise
@@ -310,10 +351,9 @@ def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message]
 
 def run_stage(settings: Settings, bus: Bus, stage: str, limit: int | None = None) -> Outcomes:
     """Drain one stage's input topic (bounded by `limit`, default OVERSIGHT_MAX_PER_RUN)."""
-    group, topic = topics.STAGE_INPUT[stage]
-    consumer = bus.consumer(group, topic, bounded=True)
+    consumer = bus.consumer(STAGES[stage].group, STAGES[stage].topic, bounded=True)
     with ExitStack() as run:
-        prepare = stage_prepare(settings, stage, run)
+        prepare = STAGES[stage].preparer(settings, run)
         try:
             outcomes = run_batches(stage, consumer, lambda b, p: process_batch(settings, bus, stage, b, p),
                                    settings, limit, prepare)

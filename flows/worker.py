@@ -19,18 +19,11 @@ from typing import Any
 from oversight.flows.bus import Bus, Consumer, Message, open_bus
 from oversight.flows.land import refresh_search
 from oversight.flows.outcomes import Outcomes
-from oversight.flows.stages import TRANSIENT, batch_size, process_batch, stage_prepare
-from oversight.schemas import topics
+from oversight.flows.stages import TRANSIENT, WORKERS, Stage, process_batch
 from oversight.schemas.settings import Settings
 
 log = logging.getLogger("oversight.worker")
 
-# The land worker is the warehouse's one writer, so it also lands the dead letters.
-WORKER_STAGES: dict[str, tuple[str, ...]] = {
-    "extract": ("extract",),
-    "tag": ("tag",),
-    "land": ("land", "dead-letters"),
-}
 POLL_TIMEOUT_S = 1.0
 # Transient failures (broker, locked warehouse) are retried this many times in a row, with backoff.
 MAX_TRANSIENT_FAILURES = 6
@@ -57,23 +50,23 @@ class StopFlag:
 def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float | None = None) -> Outcomes:
     """Consume the stage's input (and, for land, the dead letters) until stopped; return the outcome counts."""
     bus = open_bus(settings)
-    stages = WORKER_STAGES[stage]
-    consumers = {s: bus.consumer(*topics.STAGE_INPUT[s]) for s in stages}
+    stages = WORKERS[stage]
+    consumers = _open(bus, stages)
     outcomes, failures, indexed = Outcomes(), 0, 0
     idle_since: float | None = None  # set after the first poll, which includes the group join
     run = ExitStack()  # what the worker's stages keep for its whole life (the extract stage's fetching)
     try:
-        prepares = {s: stage_prepare(settings, s, run) for s in stages}
+        prepares = {s.name: s.preparer(settings, run) for s in stages}
         while not stop.stopped:
             try:
-                handled = sum(_one_batch(settings, bus, s, consumers[s], outcomes, i == 0, prepares[s])
+                handled = sum(_one_batch(settings, bus, s, consumers[s.name], outcomes, i == 0, prepares[s.name])
                               for i, s in enumerate(stages) if not stop.stopped)
                 failures = 0
             except TRANSIENT as exc:
                 failures += 1
                 if failures >= MAX_TRANSIENT_FAILURES:
                     raise
-                consumers = _reopen(bus, consumers, failures, exc)
+                consumers = _reopen(bus, stages, consumers, failures, exc)
                 continue
             if not handled and stage == "land" and outcomes.stage("land").get("articles", 0) > indexed:
                 indexed = outcomes.stage("land")["articles"]
@@ -90,23 +83,28 @@ def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float
     return outcomes
 
 
-def _one_batch(settings: Settings, bus: Bus, stage: str, consumer: Consumer, outcomes: Outcomes,
+def _one_batch(settings: Settings, bus: Bus, stage: Stage[Any], consumer: Consumer, outcomes: Outcomes,
                primary: bool, prepare: Callable[[list[Message]], Any]) -> int:
-    batch = consumer.poll(batch_size(settings, stage), timeout=POLL_TIMEOUT_S if primary else 0.0)
+    batch = consumer.poll(stage.batch_size(settings), timeout=POLL_TIMEOUT_S if primary else 0.0)
     if not batch:
         return 0
-    log.info("%s: batch of %d from %s to %s", stage, len(batch), batch[0].position, batch[-1].position)
-    outcomes.merge(process_batch(settings, bus, stage, batch, prepare(batch)))
+    log.info("%s: batch of %d from %s to %s", stage.name, len(batch), batch[0].position, batch[-1].position)
+    outcomes.merge(process_batch(settings, bus, stage.name, batch, prepare(batch)))
     consumer.commit(batch)  # only after the step made its output durable
-    log.info("%s: %d message(s) done (%s)", stage, len(batch), outcomes.summary([stage]))
+    log.info("%s: %d message(s) done (%s)", stage.name, len(batch), outcomes.summary([stage.name]))
     return len(batch)
 
 
-def _reopen(bus: Bus, consumers: dict[str, Consumer], failures: int, exc: Exception) -> dict[str, Consumer]:
+def _open(bus: Bus, stages: tuple[Stage[Any], ...]) -> dict[str, Consumer]:
+    return {s.name: bus.consumer(s.group, s.topic) for s in stages}
+
+
+def _reopen(bus: Bus, stages: tuple[Stage[Any], ...], consumers: dict[str, Consumer], failures: int,
+            exc: Exception) -> dict[str, Consumer]:
     """Close the consumers (their uncommitted batches return to the group) and reopen after a backoff."""
     delay = min(2.0 ** (failures - 1), 30.0)
     log.warning("transient failure %d/%d: %s; retrying in %.0f s", failures, MAX_TRANSIENT_FAILURES, exc, delay)
     for consumer in consumers.values():
         consumer.close()
     time.sleep(delay)
-    return {s: bus.consumer(*topics.STAGE_INPUT[s]) for s in consumers}
+    return _open(bus, stages)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -163,8 +163,16 @@ def encode(record: Record) -> bytes:
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+RecordT = TypeVar("RecordT", bound=Record)
+
+
+@overload
+def decode(data: bytes, expect: type[RecordT]) -> RecordT: ...
+@overload
+def decode(data: bytes, expect: None = None) -> Record: ...
 def decode(data: bytes, expect: type[Record] | None = None) -> Record:
-    """Parse and validate an envelope; raise EnvelopeError naming what is wrong."""
+    """Parse and validate an envelope (of the `expect` kind when given); raise EnvelopeError naming what is
+    wrong."""
     try:
         envelope = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

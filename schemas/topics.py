@@ -9,15 +9,8 @@ DEAD_LETTERS: Final = "oversight.dead-letters"
 
 ALL_TOPICS: Final = (ENTRIES, ARTICLES, TAGGED, DEAD_LETTERS)
 
-# One consumer group per stage; each reads the topic named beside it.
+# One consumer group per stage (flows.stages.STAGES pairs each with the topic it reads).
 GROUP_EXTRACT: Final = "oversight-extract"
 GROUP_TAG: Final = "oversight-tag"
 GROUP_LAND: Final = "oversight-land"
 GROUP_DEAD_LETTERS: Final = "oversight-dead-letters"
-
-STAGE_INPUT: Final = {
-    "extract": (GROUP_EXTRACT, ENTRIES),
-    "tag": (GROUP_TAG, ARTICLES),
-    "land": (GROUP_LAND, TAGGED),
-    "dead-letters": (GROUP_DEAD_LETTERS, DEAD_LETTERS),
-}

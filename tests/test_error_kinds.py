@@ -3,15 +3,15 @@ own bad input is dead-lettered."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-import oversight.flows.stages
 from oversight.flows.bus import BusError, Message
 from oversight.flows.bus.embedded import EmbeddedBus
 from oversight.flows.outcomes import Outcomes
-from oversight.flows.stages import process_batch, run_stage
+from oversight.flows.stages import STAGES, process_batch, run_stage
 from oversight.schemas import topics
 from oversight.schemas.records import FeedEntry, encode
 from oversight.schemas.settings import Settings
@@ -46,7 +46,7 @@ def test_a_bug_leaves_the_batch_uncommitted_and_bad_input_is_dead_lettered(
             raise ValueError("not a number: 'x'")  # the message's fault
         return Outcomes()
 
-    monkeypatch.setitem(oversight.flows.stages.STEPS, "tag", buggy_step)
+    monkeypatch.setitem(STAGES, "tag", replace(STAGES["tag"], step=buggy_step))
     bus = EmbeddedBus(tmp_path)
     with pytest.raises(KeyError):
         process_batch(Settings(home=tmp_path), bus, "tag",

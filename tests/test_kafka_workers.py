@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from oversight.flows.bus import open_bus
-from oversight.schemas import topics
+from oversight.flows.stages import STAGES
 from oversight.schemas.settings import Settings
 from oversight.warehouse import connect
 from tests.kafka_broker import TansuBroker, free_port
@@ -62,7 +62,7 @@ def settings_of(env: dict[str, str]) -> Settings:
 
 def lag(env: dict[str, str], stage: str) -> tuple[int, int]:
     """(end offset, lag) of a stage's group, summed over partitions."""
-    group, topic = topics.STAGE_INPUT[stage]
+    group, topic = STAGES[stage].group, STAGES[stage].topic
     bus = open_bus(settings_of(env))
     try:
         rows = bus.lag({group: topic})

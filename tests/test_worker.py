@@ -8,15 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-import oversight.flows.stages
 from oversight.flows.bus import Message, open_bus
 from oversight.flows.bus.embedded import EmbeddedBus
 from oversight.flows.outcomes import Outcomes
-from oversight.flows.stages import process_batch
+from oversight.flows.stages import STAGES, process_batch
 from oversight.schemas import topics
 from oversight.schemas.records import Article, DeadLetter, decode, encode
 from oversight.schemas.settings import Settings
@@ -50,7 +50,7 @@ def queue_articles(env: dict[str, str], n: int) -> None:
 
 
 def committed(env: dict[str, str], stage: str) -> int:
-    group, topic = topics.STAGE_INPUT[stage]
+    group, topic = STAGES[stage].group, STAGES[stage].topic
     bus = open_bus(settings(env))
     try:
         return sum(r.committed for r in bus.lag({group: topic}))
@@ -111,7 +111,7 @@ def test_a_message_that_breaks_the_step_is_dead_lettered_and_the_rest_go_on(
         outcomes.add("tag", "ok", len(batch))
         return outcomes
 
-    monkeypatch.setitem(oversight.flows.stages.STEPS, "tag", fragile_step)
+    monkeypatch.setitem(STAGES, "tag", replace(STAGES["tag"], step=fragile_step))
     bus = EmbeddedBus(tmp_path)
     batch = [Message(topics.ARTICLES, 0, i, f"k{i}", b"boom" if i == 1 else b"fine") for i in range(3)]
     outcomes = process_batch(Settings(home=tmp_path), bus, "tag", batch)
