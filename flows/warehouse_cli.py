@@ -46,7 +46,7 @@ def attach() -> None:
 
     attach_line = hide_password(attach_sql(load_settings().lake, read_only=True))
     typer.echo(f"DuckDB CLI or any DuckDB:  {attach_line}; USE lake;")
-    typer.echo('Python (oversight installed):  from warehouse import connect; con = connect()')
+    typer.echo('Python (oversight installed):  from oversight.warehouse import connect; con = connect()')
     typer.echo(f'R (duckdb package):  DBI::dbExecute(con, "{attach_line}"); DBI::dbExecute(con, "USE lake")')
     if "***" in attach_line:
         typer.echo("(password hidden: give it in PGPASSWORD or ~/.pgpass rather than in OVERSIGHT_CATALOG)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,10 @@ def _sources() -> list[Path]:
                   if ".venv" not in p.parts)
 
 
+# Python source inside strings: `python -c` programs, hints printed for users.
+IMPORT_IN_TEXT = re.compile(rf"\bfrom ({'|'.join(FOLDERS)})(\.\w+)* import\b|\bimport ({'|'.join(FOLDERS)})\.\w")
+
+
 def test_code_imports_the_folders_only_through_the_oversight_package() -> None:
     # From the repository root `import flows` also works, and would load a second copy of every module.
     offenders = []
@@ -25,8 +30,12 @@ def test_code_imports_the_folders_only_through_the_oversight_package() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and IMPORT_IN_TEXT.search(node.value):
+                names = [node.value[:80]]
             offenders += [f"{path.relative_to(ROOT)}:{node.lineno}: {name}" for name in names
-                          if name.split(".")[0] in FOLDERS]
+                          if name.split(".")[0] in FOLDERS or IMPORT_IN_TEXT.search(name)]
+    for path in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))):
+        offenders += [f"{path.name}: {m[0]}" for m in IMPORT_IN_TEXT.finditer(path.read_text(encoding="utf-8"))]
     assert offenders == []
 
 
