@@ -105,7 +105,7 @@ def test_a_question_on_the_raw_events_table_is_caught() -> None:
 
 def test_readme_python_example_runs_without_warnings(sample_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pandas", minversion="3")
-    block = re.search(r"```python\n(from warehouse import connect.*?)```", README.read_text(encoding="utf-8"), re.S)
+    block = re.search(r"```python\n(from oversight.warehouse import connect.*?)```", README.read_text(encoding="utf-8"), re.S)
     assert block
     monkeypatch.chdir(sample_home.parent)  # the example opens ".oversight"
     scope: dict[str, object] = {}
