@@ -17,13 +17,23 @@ from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
 
-from oversight.flows import cpu, prefect_api  # noqa: E402
-from oversight.flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
+from oversight.flows import prefect_api  # noqa: E402
+from oversight.flows.cli_common import (  # noqa: E402
+    FILES,
+    OPERATIONS,
+    PIPELINE,
+    RESEARCH,
+    UNAVAILABLE,
+    fail,
+    pipeline_run,
+    setup_logging,
+)
+from oversight.flows.outcomes import Outcomes  # noqa: E402
 from oversight.schemas.settings import load_settings  # noqa: E402
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 feeds_app = typer.Typer(help="List, add, import and export the feeds oversight polls.", no_args_is_help=True)
-app.add_typer(feeds_app, name="feeds")
+app.add_typer(feeds_app, name="feeds", rich_help_panel=PIPELINE)
 
 DEFAULT_FEEDS = Path(__file__).resolve().parents[1] / "feeds.opml"
 PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
@@ -32,37 +42,6 @@ EXAMPLE_QUERY = ("SELECT agency, agency_state, technology, vendor, action, evide
                  "FROM story_events ORDER BY published DESC LIMIT 10")
 
 log = logging.getLogger("oversight")
-
-
-def _setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S",
-    )
-    for noisy in ("httpx", "httpcore", "prefect", "trafilatura", "htmldate", "urllib3", "kafka"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print a clear error naming the input and exit non-zero."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def finish(command: str, started: datetime, outcomes: Outcomes, clock: float) -> None:
-    """Print the run's one-line summary and append it to the run log."""
-    from oversight.flows.runlog import record_run
-
-    line = f"oversight {command}: {outcomes.summary(RUN_STAGES)} ({time.monotonic() - clock:.1f} s)"
-    typer.echo(line)
-    record_run(load_settings(), command, started, outcomes, line)
-
-
-def _check_bus() -> None:
-    """Open and close the bus once before any flow, so an unreachable broker fails at once, clearly."""
-    from oversight.flows.bus import open_bus
-
-    open_bus(load_settings()).close()
 
 
 def _wait_for_prefect() -> None:
@@ -80,7 +59,7 @@ def _feeds_file(path: Path | None) -> Path | None:
     return path
 
 
-@app.command()
+@app.command(rich_help_panel=PIPELINE)
 def run(
     sample: Annotated[bool, typer.Option("--sample", help="Run offline on the bundled sample, served on 127.0.0.1.")] = False,
     feeds: Annotated[Path | None, typer.Option(help="OPML file of feeds to register and poll (default feeds.opml).")] = None,
@@ -89,25 +68,19 @@ def run(
     verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
 ) -> None:
     """Poll the feeds, then fetch, extract, tag and land every new article (the main job)."""
-    _setup_logging(verbose)
-    started, clock = datetime.now(UTC), time.monotonic()
-    prefect_api.start_in_background()
-    cpu.start_in_background(load_settings().cpu_workers)
-    _check_bus()
-    if sample:
-        outcomes = _run_sample(force, limit)
-    else:
-        from oversight.flows.pipeline import pipeline
-        from oversight.flows.poll import import_feed_file
+    with pipeline_run("run --sample" if sample else "run", verbose) as run:
+        if sample:
+            run.outcomes = _run_sample(force, limit)
+        else:
+            from oversight.flows.pipeline import pipeline
+            from oversight.flows.poll import import_feed_file
 
-        feed_file = _feeds_file(feeds)
-        if feed_file:
-            log.info("registered %d feed(s) from %s", import_feed_file(load_settings(), feed_file), feed_file)
-        _wait_for_prefect()
-        with prefect_api.flow_settings():
-            outcomes = Outcomes(pipeline(None, force, limit))
-    prefect_api.stop_soon()
-    finish("run --sample" if sample else "run", started, outcomes, clock)
+            feed_file = _feeds_file(feeds)
+            if feed_file:
+                log.info("registered %d feed(s) from %s", import_feed_file(load_settings(), feed_file), feed_file)
+            _wait_for_prefect()
+            with prefect_api.flow_settings():
+                run.outcomes = Outcomes(pipeline(None, force, limit))
     settings = load_settings()
     typer.echo(f"warehouse: {settings.lake.shown} (data in {settings.lake.data_path})")
     typer.echo(f'try: oversight query "{EXAMPLE_QUERY}"')
@@ -135,58 +108,46 @@ def _run_sample(force: bool, limit: int | None) -> Outcomes:
                 return Outcomes(pipeline(urls, True, limit))
     except SampleError as exc:
         fail(str(exc))
-        raise
 
 
-@app.command()
+@app.command(rich_help_panel=PIPELINE)
 def poll(
     feeds: Annotated[Path | None, typer.Option(help="OPML file of feeds to register first.")] = None,
     force: Annotated[bool, typer.Option(help="Poll every feed now, ignoring its schedule.")] = False,
 ) -> None:
     """Poll due feeds and queue their new entries on the bus."""
-    _setup_logging()
-    started, clock = datetime.now(UTC), time.monotonic()
-    prefect_api.start_in_background()
-    _check_bus()
-    from oversight.flows.pipeline import poll_feeds
-    from oversight.flows.poll import import_feed_file
+    with pipeline_run("poll", cpu_workers=False) as run:
+        from oversight.flows.pipeline import poll_feeds
+        from oversight.flows.poll import import_feed_file
 
-    feed_file = _feeds_file(feeds)
-    if feed_file:
-        import_feed_file(load_settings(), feed_file)
-    prefect_api.wait_ready()
-    with prefect_api.flow_settings():
-        outcomes = Outcomes(poll_feeds(None, force))
-    prefect_api.stop_soon()
-    finish("poll", started, outcomes, clock)
+        feed_file = _feeds_file(feeds)
+        if feed_file:
+            import_feed_file(load_settings(), feed_file)
+        prefect_api.wait_ready()
+        with prefect_api.flow_settings():
+            run.outcomes = Outcomes(poll_feeds(None, force))
 
 
-@app.command()
+@app.command(rich_help_panel=PIPELINE)
 def process(
     limit: Annotated[int | None, typer.Option(help="At most this many messages per stage.")] = None,
 ) -> None:
     """Extract, tag and land everything waiting on the bus (bounded per run)."""
-    _setup_logging()
-    started, clock = datetime.now(UTC), time.monotonic()
-    prefect_api.start_in_background()
-    cpu.start_in_background(load_settings().cpu_workers)
-    _check_bus()
-    from oversight.flows.pipeline import process as process_flow
+    with pipeline_run("process") as run:
+        from oversight.flows.pipeline import process as process_flow
 
-    _wait_for_prefect()
-    with prefect_api.flow_settings():
-        outcomes = Outcomes(process_flow(limit))
-    prefect_api.stop_soon()
-    finish("process", started, outcomes, clock)
+        _wait_for_prefect()
+        with prefect_api.flow_settings():
+            run.outcomes = Outcomes(process_flow(limit))
 
 
-@app.command()
+@app.command(rich_help_panel=PIPELINE)
 def serve(
     prefect_yaml: Annotated[Path, typer.Option("--prefect-yaml", help="Deployment definitions.")] = PREFECT_YAML,
 ) -> None:
     """Run the prefect.yaml schedules on this machine until Ctrl-C: Prefect's server (API, UI, scheduler)
     on 127.0.0.1:OVERSIGHT_SERVE_PORT under OVERSIGHT_HOME, or the server PREFECT_API_URL names."""
-    _setup_logging()
+    setup_logging()
     from oversight.flows import serve as serving
 
     started, clock = datetime.now(UTC), time.monotonic()
@@ -204,7 +165,7 @@ def serve(
             server = serving.start_local_server(Path(os.environ["PREFECT_HOME"]), load_settings().serve_port)
             prefect_api.use_api_url(server.api_url)
     except serving.ServeError as exc:
-        fail(str(exc), 2)
+        fail(str(exc), UNAVAILABLE)
     where = f"Prefect UI at {server.ui_url}" if server else f"on {os.environ['PREFECT_API_URL']}"
     web_process = _start_web(server)
     typer.echo("serving " + ", ".join(serving.describe(d) for d in deployments) + f"; {where}; Ctrl-C stops")
@@ -234,20 +195,19 @@ def _start_web(server: object) -> subprocess.Popen[bytes]:
     except WebError as exc:
         if server is not None:
             server.stop()  # type: ignore[attr-defined]
-        fail(str(exc), 2)
-        raise
+        fail(str(exc), UNAVAILABLE)
     typer.echo(f"review pages at http://{settings.web_host}:{settings.web_port}/ (log: {settings.home / 'web.log'})")
     return process
 
 
-@app.command()
+@app.command(rich_help_panel=RESEARCH)
 def web(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default OVERSIGHT_WEB_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default OVERSIGHT_WEB_PORT, 8780).")] = None,
 ) -> None:
     """Serve the review pages until Ctrl-C: the events list with filters, each event with its article and
     evidence, confirm/reject/correct with keyboard shortcuts, and an Atom feed per filter."""
-    _setup_logging()
+    setup_logging()
     from oversight.flows.web import WebError, serve_web
 
     overrides = {k: v for k, v in (("web_host", host), ("web_port", port)) if v is not None}
@@ -256,16 +216,16 @@ def web(
         typer.echo(f"review pages at http://{settings.web_host}:{settings.web_port}/ ; Ctrl-C stops")
         serve_web(settings)
     except WebError as exc:
-        fail(str(exc), 2)
+        fail(str(exc), UNAVAILABLE)
 
 
-@app.command()
+@app.command(rich_help_panel=FILES)
 def tag(
     in_: Annotated[Path, typer.Option("--in", help="JSONL documents: id, title, text[, published].")],
     out: Annotated[Path, typer.Option("--out", help="JSONL tags in the contract format, one line per document.")],
 ) -> None:
     """Tag documents from a JSONL file and write the agencies, vendors, technologies and events found."""
-    _setup_logging()
+    setup_logging()
     from oversight.flows.files import tag_file
 
     clock = time.monotonic()
@@ -277,13 +237,13 @@ def tag(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(rich_help_panel=FILES)
 def extract(
     html_dir: Annotated[Path, typer.Option("--html-dir", help="Folder of *.html / *.html.gz pages.")],
     out: Annotated[Path, typer.Option("--out", help="JSONL: file, title, text, published, authors, language.")],
 ) -> None:
     """Extract article text and metadata from saved HTML pages."""
-    _setup_logging()
+    setup_logging()
     from oversight.flows.files import extract_dir
 
     clock = time.monotonic()
@@ -307,7 +267,7 @@ def feeds_add(
     discover: Annotated[bool, typer.Option(help="Treat URL as a site page and add the feeds it links to.")] = False,
 ) -> None:
     """Register a feed URL (or, with --discover, the feeds a site's page advertises)."""
-    _setup_logging()
+    setup_logging()
     from oversight.flows.feeds_cli import add_feed
 
     for added in add_feed(load_settings(), url, discover):
@@ -347,8 +307,8 @@ def _register_commands() -> None:
 
     cli_research.register(app)
     cli_ops.register(app)
-    app.add_typer(warehouse_app, name="warehouse")
-    app.add_typer(review_app, name="review")
+    app.add_typer(warehouse_app, name="warehouse", rich_help_panel=OPERATIONS)
+    app.add_typer(review_app, name="review", rich_help_panel=RESEARCH)
 
 
 _register_commands()

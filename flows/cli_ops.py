@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from oversight.flows.bus.base import BusError, GroupLag
+from oversight.flows.cli_common import OPERATIONS, PIPELINE, fail, finish, setup_logging
 from oversight.flows.stages import WORKERS, stage_inputs
 from oversight.schemas import topics
 from oversight.schemas.settings import Settings, load_settings
@@ -25,10 +26,9 @@ def worker(
     max_idle: Annotated[float | None, typer.Option(help="Stop after this many seconds with no message (default: run until stopped).")] = None,
 ) -> None:
     """Consume one stage's topic continuously; SIGTERM finishes the batch in hand, commits and exits 0."""
-    from oversight.flows.cli import _setup_logging, finish
     from oversight.flows.worker import StopFlag, run_worker
 
-    _setup_logging()
+    setup_logging()
     started, clock = datetime.now(UTC), time.monotonic()
     stop = StopFlag()
     stop.install()
@@ -45,11 +45,10 @@ def replay(
 ) -> None:
     """Send chosen dead letters back to the topic they came from and mark them replayed."""
     from oversight.flows.bus import open_bus
-    from oversight.flows.cli import _setup_logging, fail
     from oversight.flows.replay import replay as replay_letters
     from oversight.flows.runlog import record_run
 
-    _setup_logging()
+    setup_logging()
     if not (ids or reason or stage or all_):
         fail("choose dead letters with --id ID, --reason R, --stage S or --all (`oversight status` counts them; "
              "`oversight query \"SELECT * FROM dead_letters\"` lists them)")
@@ -209,6 +208,6 @@ def _print_offsets(bus: dict[str, Any]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the operations commands to the `oversight` app."""
-    app.command()(worker)
-    app.command()(replay)
-    app.command()(status)
+    app.command(rich_help_panel=PIPELINE)(worker)
+    app.command(rich_help_panel=OPERATIONS)(replay)
+    app.command(rich_help_panel=OPERATIONS)(status)

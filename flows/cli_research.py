@@ -2,54 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import duckdb
 import typer
 
+from oversight.flows.cli_common import RESEARCH, UNAVAILABLE, AsOfOption, fail, parse_as_of, read_only
 from oversight.schemas.settings import LakeLocation, load_settings
 from oversight.warehouse import db
 
 TABLE_ROWS = 200
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print a clear error and exit non-zero."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def read_only(as_of: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the lake (as it was at `as_of`, if given): it waits for no writer and no
-    writer waits for it.
-
-    Its statements share one transaction, so a digest or an export reads one snapshot of the lake throughout,
-    however many batches land meanwhile.
-    """
-    try:
-        with db.snapshot_reader(load_settings().lake, parse_as_of(as_of)) as con:
-            yield con
-    except db.WarehouseError as exc:
-        fail(str(exc), 2)
-
-
-def parse_as_of(text: str | None) -> int | datetime | None:
-    """`--as-of` as a snapshot id or a time; a bad value exits 1 naming it."""
-    try:
-        return db.parse_as_of(text) if text is not None else None
-    except db.WarehouseError as exc:
-        fail(str(exc))
-        raise
-
-
-AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", metavar="SNAPSHOT|TIME", help="Read the warehouse as it was at this snapshot id (`oversight "
-    "warehouse snapshots` lists them; a digest names its own) or date-time (ISO 8601, UTC unless it says).")]
 
 
 RawCSV = Annotated[bool, typer.Option(
@@ -79,14 +43,11 @@ def query(
         result = run_query(load_settings().lake, sql_text, parse_as_of(as_of))
     except NotReadOnly as exc:
         fail(f"refused: {exc}")
-        raise
     except db.WarehouseError as exc:
-        fail(str(exc), 2)
-        raise
+        fail(str(exc), UNAVAILABLE)
     except duckdb.Error as exc:
         hint = " (the warehouse is read-only here)" if "read-only" in str(exc) or "disabled" in str(exc) else ""
         fail(f"bad SQL: {exc}{hint}")
-        raise
     if out is not None:
         written = write_table(result, "csv" if fmt == "table" else fmt, out, raw)
         typer.echo(f"wrote {result.num_rows} row(s) to {written}")
@@ -168,10 +129,8 @@ def search(
             hits = run_search(con, query, limit=limit, filters=filters)
     except (SearchIndexMissing, BadQuery) as exc:
         fail(str(exc))
-        raise
     except db.WarehouseError as exc:
-        fail(str(exc), 2)
-        raise
+        fail(str(exc), UNAVAILABLE)
     for h in hits:
         when = h.published.date().isoformat() if h.published else "????-??-??"
         typer.echo(f"{h.score:6.2f}  {when}  {h.outlet or ''}  {h.title or '(untitled)'}\n        {h.url}")
@@ -189,7 +148,6 @@ def _day(name: str, value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         fail(f"--{name} {value!r} is not a date like 2026-03-01")
-        raise
 
 
 def _described(filters: Any) -> str:
@@ -205,7 +163,7 @@ def _refresh_if_behind(location: LakeLocation) -> None:
     try:
         refresh_search_index(location)
     except db.WarehouseError as exc:
-        fail(str(exc), 2)
+        fail(str(exc), UNAVAILABLE)
     except (duckdb.Error, OSError) as exc:
         typer.echo(f"note: could not bring the search index up to date ({exc}); searching it as it is", err=True)
 
@@ -247,8 +205,7 @@ def digest(
     try:
         paths, snapshot = write_cited_digest(settings.lake, week, out, parse_as_of(as_of), settings.web_url)
     except db.WarehouseError as exc:
-        fail(str(exc), 2)
-        raise
+        fail(str(exc), UNAVAILABLE)
     for path in paths:
         typer.echo(f"wrote {path}")
     typer.echo(f"built from snapshot {snapshot}")
@@ -257,4 +214,4 @@ def digest(
 def register(app: typer.Typer) -> None:
     """Add the research commands to the `oversight` app."""
     for command in (query, export, search, schema, digest):
-        app.command()(command)
+        app.command(rich_help_panel=RESEARCH)(command)

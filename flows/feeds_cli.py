@@ -8,6 +8,7 @@ from rich.table import Table
 from oversight.extractors.feeds import discover_feeds
 from oversight.extractors.fetch import fetch_pages
 from oversight.extractors.opml import FeedSource, write_opml
+from oversight.flows.cli_common import fail
 from oversight.schemas.settings import Settings
 from oversight.warehouse import db
 from oversight.warehouse.feeds import FeedRow, register_feeds
@@ -40,10 +41,10 @@ def add_feed(settings: Settings, url: str, discover: bool) -> list[str]:
     if discover:
         page = fetch_pages(settings, [url])[0]
         if page.outcome != "ok" or not page.text:
-            raise SystemExit(f"error: cannot read {url} to discover its feeds: {page.outcome} {page.error or ''}")
+            fail(f"cannot read {url} to discover its feeds: {page.outcome} {page.error or ''}")
         urls = discover_feeds(page.text, page.final_url)
         if not urls:
-            raise SystemExit(f"error: {url} links to no RSS, Atom or JSON feed (<link rel=alternate>)")
+            fail(f"{url} links to no RSS, Atom or JSON feed (<link rel=alternate>)")
     with db.writer(settings.lake) as con:
         register_feeds(con, [FeedRow(u) for u in urls])
     return urls

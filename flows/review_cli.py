@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from oversight.flows.cli_common import UNAVAILABLE, fail, read_only
 from oversight.schemas.settings import load_settings
 
 review_app = typer.Typer(help="Confirm, reject or correct events; export the reviewed articles as a gold set.",
@@ -25,7 +26,6 @@ def default_reviewer() -> str:
 
 
 def _record(what: str, run: object) -> None:
-    from oversight.flows.cli_research import fail
     from oversight.warehouse import db
     from oversight.warehouse.review import ReviewError
 
@@ -34,10 +34,8 @@ def _record(what: str, run: object) -> None:
             made = run(con)  # type: ignore[operator]
     except ReviewError as exc:
         fail(str(exc))
-        raise
     except db.WarehouseError as exc:
-        fail(str(exc), 2)
-        raise
+        fail(str(exc), UNAVAILABLE)
     typer.echo(f"{what}: {made.field} {made.old_value or '-'} -> {made.new_value or '-'} by {made.reviewer} "
                f"(correction {made.correction_id})")
 
@@ -74,7 +72,6 @@ def correct(
 @review_app.command("export-gold")
 def export_gold(out: Annotated[Path, typer.Option(help="The JSONL file to write.")]) -> None:
     """Write the reviewed articles in the evaluation contract's format (score with `make eval GOLD=FILE`)."""
-    from oversight.flows.cli_research import read_only
     from oversight.warehouse.review import gold_documents
 
     with read_only() as con:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from oversight.flows.cli_common import UNAVAILABLE, fail
 from oversight.schemas.settings import load_settings
 
 warehouse_app = typer.Typer(help="Move a pre-lake warehouse into the lake; show how to attach the lake; list "
@@ -21,7 +22,6 @@ def move(
                                                 "OVERSIGHT_WAREHOUSE, else $OVERSIGHT_HOME/warehouse.duckdb).")] = None,
 ) -> None:
     """Copy every table of a pre-lake warehouse.duckdb into the (empty) lake, then rename it to *.moved."""
-    from oversight.flows.cli_research import fail
     from oversight.warehouse.db import WarehouseError
     from oversight.warehouse.move import move_into_lake
     from oversight.warehouse.search import refresh_search_index
@@ -31,8 +31,7 @@ def move(
     try:
         moved = move_into_lake(old, settings.lake)
     except WarehouseError as exc:
-        fail(str(exc), 2)
-        raise
+        fail(str(exc), UNAVAILABLE)
     typer.echo(", ".join(f"{table} {rows}" for table, rows in moved.items()))
     typer.echo(f"moved {old} into {settings.lake.shown}; the old file is now {old.name}.moved")
     typer.echo(f"search index: {refresh_search_index(settings.lake)} article(s) indexed")
@@ -58,7 +57,6 @@ def snapshots(
 ) -> None:
     """List the lake's snapshots (newest first) with what changed and the digests that cite each one;
     `--as-of ID` on query, export or digest reads the warehouse as it was at one."""
-    from oversight.flows.cli_research import fail
     from oversight.warehouse.db import WarehouseError
     from oversight.warehouse.snapshots import list_snapshots
 
