@@ -113,9 +113,9 @@ def _flow_run_status() -> dict[str, Any]:
 
 
 def _bus_status(settings: Settings) -> dict[str, Any]:
-    from oversight.flows.bus import open_bus
+    from oversight.flows.bus import bus_location, open_bus
 
-    where = settings.kafka_bootstrap if settings.bus == "kafka" else str(settings.bus_dir)
+    where = bus_location(settings)
     out: dict[str, Any] = {"backend": settings.bus, "at": where, "partitions": [], "totals": []}
     try:
         bus = open_bus(settings)

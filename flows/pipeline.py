@@ -105,8 +105,7 @@ def prune_task() -> dict[str, int]:
     Kafka keeps its own retention (the topic's retention.ms), so there is nothing to do there.
     """
     with _stage_bus() as (settings, bus):
-        prune = getattr(bus, "prune", None)
-        pruned = prune(settings.bus_retention_days * 86400) if prune else 0
+        pruned = bus.prune(settings.bus_retention_days * 86400)
         return {"bus.pruned": pruned} if pruned else {}
 
 

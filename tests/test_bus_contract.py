@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from oversight.flows.bus import Bus, Consumer, Message
+from oversight.flows.bus import Bus, BusError, Consumer, Message
 from oversight.flows.bus.embedded import EmbeddedBus
-from tests.kafka_broker import kafka_settings
+from oversight.schemas.settings import Settings
+from tests.kafka_broker import free_port, kafka_settings
 
 OpenBus = Callable[[], Bus]
 
@@ -149,3 +150,41 @@ def test_an_empty_topic_polls_empty_within_the_timeout(open_bus: OpenBus, names:
     consumer = open_bus().consumer(group, topic)
     assert consumer.poll(10, timeout=0.2) == []
     consumer.close()
+
+
+def test_prune_drops_only_what_every_group_has_committed(open_bus: OpenBus, names: tuple[str, str]) -> None:
+    topic, group = names
+    bus = open_bus()
+    bus.produce(topic, items(20))
+    done = bus.consumer(group, topic)
+    done.commit(drain(done, timeout=5))
+    done.close()
+    behind = bus.consumer(group + "-behind", topic)
+    half = drain(behind, timeout=5)
+    behind.commit([m for m in half if int(m.value[1:]) < 10])  # the first half, as each key's order allows
+    behind.close()
+    waiting = sum(r.lag for r in bus.lag({group + "-behind": topic}))
+    pruned = bus.prune(0)
+    assert 0 <= pruned <= 20 - waiting  # the embedded log drops what both committed; Kafka leaves it to retention
+    again = bus.consumer(group + "-behind", topic)
+    assert len(drain(again, timeout=5)) == waiting  # what a group had not committed is all still there
+    again.close()
+    bus.produce(topic, items(3, prefix="new"))
+    fresh = bus.consumer(group, topic)
+    assert sorted(m.value for m in drain(fresh, timeout=5)) == [b"new0", b"new1", b"new2"]  # offsets go on
+    fresh.close()
+
+
+@pytest.mark.parametrize("backend", ["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])
+def test_a_backend_s_own_trouble_is_a_bus_error_naming_where(backend: str, tmp_path: Path) -> None:
+    if backend == "embedded":
+        where = tmp_path / "bus"
+        where.write_text("a file where the log's folder should be")
+        with pytest.raises(BusError, match=str(where)):
+            EmbeddedBus(where)
+    else:
+        from oversight.flows.bus.kafka import KafkaBus
+
+        where = f"127.0.0.1:{free_port()}"  # nothing listens there
+        with pytest.raises(BusError, match=where):
+            KafkaBus(Settings(home=tmp_path, bus="kafka", kafka_bootstrap=where, kafka_connect_timeout=1.0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from oversight.flows.bus.base import Bus, BusError, Consumer, GroupLag, Message
 from oversight.schemas.settings import Settings
 
-__all__ = ["Bus", "BusError", "Consumer", "GroupLag", "Message", "open_bus"]
+__all__ = ["Bus", "BusError", "Consumer", "GroupLag", "Message", "bus_location", "open_bus"]
 
 
 def open_bus(settings: Settings) -> Bus:
@@ -17,3 +17,8 @@ def open_bus(settings: Settings) -> Bus:
     from oversight.flows.bus.embedded import EmbeddedBus
 
     return EmbeddedBus(settings.bus_dir)
+
+
+def bus_location(settings: Settings) -> str:
+    """Where the bus of these settings is, for messages and `oversight status` (whether or not it opens)."""
+    return settings.kafka_bootstrap if settings.bus == "kafka" else str(settings.bus_dir)

@@ -72,6 +72,10 @@ class Consumer(Protocol):
 
 
 class Bus(Protocol):
+    """What the stages need from a message bus; the embedded log and Kafka both keep it
+    (tests/test_bus_contract.py). Every method raises BusError for the backend's own trouble (a broker out of
+    reach, a locked or damaged log file, a full disk), never the backend library's exception types."""
+
     def produce(self, topic: str, items: Sequence[tuple[str | None, bytes]]) -> None:
         """Append keyed messages; when it returns they are durable."""
         ...
@@ -83,6 +87,11 @@ class Bus(Protocol):
 
     def lag(self, groups: dict[str, str]) -> list[GroupLag]:
         """Per topic partition and group ({group: topic}): end offset, committed offset."""
+        ...
+
+    def prune(self, older_than_s: float) -> int:
+        """Drop messages every group has committed, once older than `older_than_s`; return how many went.
+        A backend whose broker keeps its own retention (Kafka's retention.ms) drops none here."""
         ...
 
     def close(self) -> None: ...

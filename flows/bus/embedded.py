@@ -56,11 +56,13 @@ class EmbeddedBus:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "log.sqlite"
         self._db: sqlite3.Connection | None
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
             self._db = _open(self.path)
+        except OSError as exc:  # the folder cannot be made (a file in its place, no permission, a full disk)
+            raise BusError(f"cannot open the embedded bus at {self.path}: {exc}") from exc
         except sqlite3.Error as exc:
             if not _damaged(exc):
                 raise BusError(f"cannot open the embedded bus at {self.path}: {exc}") from exc

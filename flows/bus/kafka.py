@@ -76,15 +76,15 @@ class KafkaBus:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.bootstrap = settings.kafka_bootstrap
-        self._config = client_config(settings)
-        self._admin = self._connect_admin()
+        self.config = client_config(settings)  # what every client of this bus connects with
+        self.admin = self._connect_admin()  # one admin client, shared with this bus's consumers
         self._topics: set[str] = set()
         self._producer: KafkaProducer | None = None
         self.ensure_topics(topics.ALL_TOPICS)
 
     def _connect_admin(self) -> KafkaAdminClient:
         try:
-            return KafkaAdminClient(**self._config, request_timeout_ms=int(self.settings.kafka_connect_timeout * 1000))
+            return KafkaAdminClient(**self.config, request_timeout_ms=int(self.settings.kafka_connect_timeout * 1000))
         except KafkaError as exc:
             raise BusError(
                 f"cannot reach the Kafka broker at {self.bootstrap} within {self.settings.kafka_connect_timeout:g} s "
@@ -98,7 +98,7 @@ class KafkaBus:
         if not missing:
             return
         try:
-            absent = [n for n in missing if n not in set(self._admin.list_topics())]
+            absent = [n for n in missing if n not in set(self.admin.list_topics())]
             if absent:
                 spec = {"num_partitions": self.settings.kafka_partitions,
                         "replication_factor": self.settings.kafka_replication}
@@ -112,7 +112,7 @@ class KafkaBus:
 
     def _create(self, names: list[str], spec: dict[str, int]) -> None:
         try:
-            self._admin.create_topics({n: spec for n in names}, wait_for_metadata=True)
+            self.admin.create_topics({n: spec for n in names}, wait_for_metadata=True)
             log.info("created topic(s) %s with %d partition(s)", ", ".join(names), spec["num_partitions"])
         except TopicAlreadyExistsError:
             pass  # created concurrently by another worker: fine
@@ -134,7 +134,7 @@ class KafkaBus:
     def _get_producer(self) -> KafkaProducer:
         if self._producer is None:
             try:
-                self._producer = KafkaProducer(**self._config, **PRODUCER_CONFIG)
+                self._producer = KafkaProducer(**self.config, **PRODUCER_CONFIG)
             except KafkaError as exc:
                 raise BusError(f"cannot start a Kafka producer for {self.bootstrap}: {exc}") from exc
         return self._producer
@@ -178,7 +178,7 @@ class KafkaBus:
 
     def partitions(self, topic: str) -> list[TopicPartition]:
         try:
-            described = self._admin.describe_topics([topic])
+            described = self.admin.describe_topics([topic])
         except KafkaError as exc:
             raise BusError(f"cannot describe topic {topic} at {self.bootstrap}: {exc}") from exc
         return sorted(TopicPartition(topic, p["partition_index"]) for p in described[0]["partitions"])
@@ -189,10 +189,10 @@ class KafkaBus:
             parts = {t: self.partitions(t) for t in set(groups.values())}
             tps = [tp for tp_list in parts.values() for tp in tp_list]
             ends = self.end_offsets(tps)
-            starts = self._admin.list_partition_offsets({tp: OffsetSpec.EARLIEST for tp in tps})
+            starts = self.admin.list_partition_offsets({tp: OffsetSpec.EARLIEST for tp in tps})
             rows = []
             for group, topic in groups.items():
-                done = self._admin.list_group_offsets({group: parts[topic]}).get(group, {})
+                done = self.admin.list_group_offsets({group: parts[topic]}).get(group, {})
                 for tp in parts[topic]:
                     committed = done[tp].offset if tp in done and done[tp].offset >= 0 else starts[tp].offset
                     rows.append(GroupLag(topic, tp.partition, group, ends[tp], committed))
@@ -207,9 +207,9 @@ class KafkaBus:
         high watermark. Fetching from just before that offset returns the true high watermark on any
         broker, at the cost of reading one batch per partition.
         """
-        latest = {tp: o.offset for tp, o in self._admin.list_partition_offsets(
+        latest = {tp: o.offset for tp, o in self.admin.list_partition_offsets(
             {tp: OffsetSpec.LATEST for tp in tps}).items()}
-        reader = KafkaConsumer(**self._config, enable_auto_commit=False)
+        reader = KafkaConsumer(**self.config, enable_auto_commit=False)
         try:
             reader.assign(tps)
             for tp in tps:
@@ -221,11 +221,15 @@ class KafkaBus:
         finally:
             reader.close(autocommit=False)
 
+    def prune(self, older_than_s: float) -> int:
+        """Nothing to do: the broker drops old messages itself by the topic's retention.ms."""
+        return 0
+
     def close(self) -> None:
         if self._producer is not None:
             self._producer.close()
             self._producer = None
-        self._admin.close()
+        self.admin.close()
 
 
 class _JoinListener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -261,7 +265,7 @@ class KafkaGroupConsumer:
         self._join_wait_s = JOIN_WAIT_SESSIONS * session_ms / 1000
         try:
             self._consumer = KafkaConsumer(
-                **bus._config, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest",
+                **bus.config, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest",
                 session_timeout_ms=session_ms, heartbeat_interval_ms=session_ms // HEARTBEATS_PER_SESSION,
                 max_partition_fetch_bytes=PRODUCER_CONFIG["max_request_size"],
                 # A bounded run asks whether anything is left: the broker's 500 ms default long poll on an
@@ -279,7 +283,7 @@ class KafkaGroupConsumer:
         """Commit the group's current offsets unchanged; raises CommitFailedError if the group has members."""
         tps = sorted(self._consumer.assignment())
         try:
-            done = self.bus._admin.list_group_offsets({self.group: tps}).get(self.group, {})
+            done = self.bus.admin.list_group_offsets({self.group: tps}).get(self.group, {})
             starts = self._consumer.beginning_offsets(tps)
             self._consumer.commit({tp: OffsetAndMetadata(done[tp].offset if tp in done and done[tp].offset >= 0
                                                          else starts[tp], "", -1) for tp in tps})
