@@ -149,16 +149,15 @@ def _totals(rows: list[GroupLag]) -> list[dict[str, Any]]:
 
 
 def _warehouse_status(settings: Settings) -> dict[str, Any]:
-    from oversight.warehouse import db
+    from oversight.warehouse import db, dead_letters
 
     out: dict[str, Any] = {"path": settings.lake.shown}
     try:
         with db.reader(settings.lake) as con:
-            row = con.execute("SELECT count(*), count(replayed_at) FROM dead_letters").fetchone()
+            total, replayed = dead_letters.counts(con)
     except db.WarehouseError as exc:
         out["error"] = str(exc)
         return out
-    total, replayed = row if row else (0, 0)
     out["dead_letters"] = {"total": total, "replayed": replayed, "waiting": total - replayed}
     return out
 

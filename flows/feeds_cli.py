@@ -52,6 +52,6 @@ def add_feed(settings: Settings, url: str, discover: bool) -> list[str]:
 
 def export_opml(settings: Settings) -> str:
     with db.reader(settings.lake) as con:
-        rows = con.execute("SELECT feed_url, title, html_url, category FROM feeds WHERE active ORDER BY feed_url")
+        rows = con.execute(db.sql("active_feeds"))
         sources = [FeedSource(url=u, title=t or u, html_url=h or "", category=c or "") for u, t, h, c in rows.fetchall()]
     return write_opml(sources)

@@ -12,40 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import duckdb
-
 from oversight.flows.bus import Bus
 from oversight.schemas import topics
 from oversight.schemas.settings import Settings
 from oversight.warehouse import db
+from oversight.warehouse.dead_letters import Letter, choose, mark_replayed
 
 log = logging.getLogger("oversight.replay")
-
-# Kept here rather than in warehouse/sql/: only replay reads and marks dead letters this way.
-_SELECT = """
-SELECT dead_letter_id, stage, source_topic, key, reason, payload, replayed_at IS NOT NULL AS replayed
-FROM dead_letters
-WHERE (dead_letter_id IN (SELECT unnest(?::VARCHAR[]))
-       OR (? AND replayed_at IS NULL
-           AND (?::VARCHAR IS NULL OR reason = ?) AND (?::VARCHAR IS NULL OR stage = ?)
-           AND (?::TIMESTAMPTZ IS NULL OR failed_at <= ?)))
-ORDER BY failed_at, dead_letter_id
-"""
-_MARK = "UPDATE dead_letters SET replayed_at = now() WHERE dead_letter_id IN (SELECT unnest(?::VARCHAR[]))"
-
-
-@dataclass(frozen=True)
-class Letter:
-    """A dead-letter row as replay needs it."""
-
-    dead_letter_id: str
-    stage: str
-    source_topic: str
-    key: str | None
-    reason: str
-    payload: str
-    replayed: bool
-
 
 @dataclass
 class ReplayReport:
@@ -54,15 +27,6 @@ class ReplayReport:
     replayed: list[Letter] = field(default_factory=list)
     not_replayable: list[tuple[Letter, str]] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
-
-
-def choose(con: duckdb.DuckDBPyConnection, ids: Sequence[str], reason: str | None, stage: str | None,
-           everything: bool, failed_before: datetime | None = None) -> list[Letter]:
-    """Letters named by id (even if replayed before), plus the not-yet-replayed ones matching the filters."""
-    by_filter = everything or reason is not None or stage is not None
-    rows = con.execute(_SELECT, [list(ids), by_filter, reason, reason, stage, stage, failed_before,
-                                 failed_before]).fetchall()
-    return [Letter(*row) for row in rows]
 
 
 def replay(settings: Settings, bus: Bus, ids: Sequence[str] = (), reason: str | None = None,
@@ -87,8 +51,7 @@ def replay(settings: Settings, bus: Bus, ids: Sequence[str] = (), reason: str | 
             bus.produce(topic, [(letter.key, letter.payload.encode("utf-8")) for letter in batch])
             log.info("replayed %d dead letter(s) to %s", len(batch), topic)
         # Marked only after the bus has them: a crash in between replays them again, which is safe.
-        marked = [letter.dead_letter_id for letter in report.replayed]
-        db.transaction(con, lambda: con.execute(_MARK, [marked]), "replay")
+        mark_replayed(con, [letter.dead_letter_id for letter in report.replayed])
     return report
 
 

@@ -27,6 +27,11 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def quote_identifier(name: str) -> str:
+    """A SQL identifier (a table or column name read from the catalog), quoted whatever it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def is_wal_replay_failure(exc: BaseException) -> bool:
     """Whether `exc` is DuckDB's refusal to replay a write-ahead log (the bug recovered here)."""
     return isinstance(exc, duckdb.Error) and "replaying WAL" in str(exc)

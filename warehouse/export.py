@@ -13,6 +13,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from oversight.warehouse.dictionary import column_comments
+from oversight.warehouse.duckfile import quote_identifier
 from oversight.warehouse.views import export_names, relations
 
 Format = Literal["csv", "json", "parquet"]
@@ -51,7 +52,7 @@ def export_all(con: duckdb.DuckDBPyConnection, fmt: Literal["csv", "parquet"], o
     comments = {name: comment for name, _, comment in relations(con)}
     for name in export_names(con):
         # The name comes from the warehouse's own catalog, quoted as an identifier (no user input).
-        table = con.execute('SELECT * FROM "' + name.replace('"', '""') + '"').to_arrow_table()
+        table = con.execute("SELECT * FROM " + quote_identifier(name)).to_arrow_table()
         if fmt == "parquet":
             table = describe(table, comments.get(name), column_comments(con, name))
         written.append(write_table(table, fmt, out_dir / f"{name}.{fmt}", raw))

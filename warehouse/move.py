@@ -57,6 +57,6 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[
 def _copy(con: duckdb.DuckDBPyConnection, table: str) -> int:
     old_columns = set(_columns(con, SOURCE, table))
     # Columns the old file lacks (added by a later migration) stay null; names come from the catalogs.
-    columns = ", ".join('"' + c + '"' for c in _columns(con, ALIAS, table) if c in old_columns)
+    columns = ", ".join(duckfile.quote_identifier(c) for c in _columns(con, ALIAS, table) if c in old_columns)
     con.execute(f"INSERT INTO {ALIAS}.{table} ({columns}) SELECT {columns} FROM {SOURCE}.{table}")
     return int(con.execute(f"SELECT count(*) FROM {SOURCE}.{table}").fetchall()[0][0])
