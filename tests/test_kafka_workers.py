@@ -136,10 +136,9 @@ def test_tag_worker_killed_mid_batch_then_restarted_lands_every_article_once(
 ) -> None:
     env = {**kafka_env, "OVERSIGHT_BATCH_SIZE": "3"}
     victim = start_worker(env, "tag", "tag-victim")
-    wait_for(lambda: victim.log().count("tag: batch of") >= 2, 120, "the tag worker's second batch")
+    wait_for(lambda: lag(env, "land")[0] >= 3, 120, "the tag worker's first batch on the bus")
     os.kill(victim.process.pid, signal.SIGKILL)  # mid-batch: its output may be on the bus, its commit is not
     victim.process.wait(timeout=10)
-    assert victim.log().count("message(s) done") < -(-sample_articles // 3)  # it did not finish
     assert lag(env, "tag")[1] > 0
     drain_with_worker(env, "tag", sample_articles)
     tagged_end = lag(env, "land")[0]

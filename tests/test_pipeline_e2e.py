@@ -7,11 +7,15 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
 import pytest
 
+from oversight.flows.bus.embedded import EmbeddedBus
+from oversight.flows.stages import STAGES
+from oversight.schemas import topics
 from oversight.warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,14 +82,20 @@ def test_process_killed_mid_batch_then_rerun_lands_every_article_once(env: dict[
         assert polled.returncode == 0, polled.stderr[-3000:]
         queued = int(polled.stdout.split("entries new=")[1].split()[0])
         proc = subprocess.Popen([sys.executable, "-m", "oversight.flows", "process"], cwd=ROOT, env=env,
-                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        assert proc.stderr is not None
-        for line in proc.stderr:  # kill once tagging is under way and landing has not finished
-            if "tag: 6 message(s) done" in line:
-                children = psutil.Process(proc.pid).children(recursive=True)  # Prefect's API, the CPU pool
-                os.kill(proc.pid, signal.SIGKILL)
-                break
+                                stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        bus = EmbeddedBus(Path(env["OVERSIGHT_HOME"]) / "bus")
+        try:  # kill once tagging is under way (a batch committed) and landing has not finished
+            deadline = time.monotonic() + 240
+            while bus.committed(STAGES["tag"].group, topics.ARTICLES) == 0 and proc.poll() is None \
+                    and time.monotonic() < deadline:
+                time.sleep(0.02)
+            children = psutil.Process(proc.pid).children(recursive=True)  # Prefect's API, the CPU pool
+            landed_before = bus.committed(STAGES["land"].group, topics.TAGGED)
+        finally:
+            bus.close()
+        os.kill(proc.pid, signal.SIGKILL)
         proc.wait(30)
+        assert landed_before < queued  # killed mid-run
         assert proc.returncode == -signal.SIGKILL
         _, alive = psutil.wait_procs(children, timeout=10)
         assert not alive, f"processes left running by the killed run: {[p.cmdline()[:4] for p in alive]}"
