@@ -41,6 +41,9 @@ PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
 EXAMPLE_QUERY = ("SELECT agency, agency_state, technology, vendor, action, evidence "
                  "FROM story_events ORDER BY published DESC LIMIT 10")
 
+# The sample lives on 127.0.0.1, so its run may fetch loopback; politeness delays are moot there.
+SAMPLE_OVERRIDES = {"allow_private_networks": True, "per_host_interval": 0.0}
+
 log = logging.getLogger("oversight")
 
 
@@ -89,10 +92,7 @@ def run(
 def _run_sample(force: bool, limit: int | None) -> Outcomes:
     from oversight.flows.sample import SampleError, sample_feed_urls, serve_sample
 
-    # The sample lives on 127.0.0.1, so this process may fetch loopback; politeness delays are moot.
-    os.environ["OVERSIGHT_ALLOW_PRIVATE_NETWORKS"] = "true"
-    os.environ["OVERSIGHT_PER_HOST_INTERVAL"] = "0"
-    settings = load_settings()
+    settings = load_settings(**SAMPLE_OVERRIDES)
     from oversight.flows.pipeline import pipeline
     from oversight.warehouse import db
     from oversight.warehouse.feeds import FeedRow, register_feeds
@@ -105,7 +105,7 @@ def _run_sample(force: bool, limit: int | None) -> Outcomes:
             log.info("serving the sample on %s (%d feeds)", base_url, len(urls))
             _wait_for_prefect()
             with prefect_api.flow_settings():
-                return Outcomes(pipeline(urls, True, limit))
+                return Outcomes(pipeline(urls, True, limit, overrides=SAMPLE_OVERRIDES))
     except SampleError as exc:
         fail(str(exc))
 

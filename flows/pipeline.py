@@ -7,13 +7,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec
+from typing import Any, ParamSpec
 
 from oversight.flows.env import prepare_environment
 
 prepare_environment()
 
 from prefect import flow, task  # noqa: E402 - the environment above must come first
+from prefect.cache_policies import NONE  # noqa: E402
 
 from oversight.flows.bus import Bus, open_bus  # noqa: E402
 from oversight.flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
@@ -62,89 +63,98 @@ def reported(flow_name: str) -> Callable[[Callable[P, dict[str, int]]], Callable
     return wrap
 
 
+def flow_settings(overrides: dict[str, Any] | None) -> Settings:
+    """A flow run's settings, built once at its start: the environment's OVERSIGHT_* values, then the run's
+    `overrides` (field names of schemas.settings.Settings, e.g. {"max_per_run": 100}); handed to every task."""
+    return load_settings(**(overrides or {}))
+
+
 @contextmanager
-def _stage_bus() -> Iterator[tuple[Settings, Bus]]:
-    """Settings read afresh and the bus open for one task run (tasks may run in other processes)."""
-    settings = load_settings()
+def _stage_bus(settings: Settings) -> Iterator[Bus]:
+    """The bus open for one task run."""
     bus = open_bus(settings)
     try:
-        yield settings, bus
+        yield bus
     finally:
         bus.close()
 
 
-@task(name="poll-feeds", retries=2, retry_delay_seconds=10)
-def poll_task(only: list[str] | None = None, force: bool = False) -> dict[str, int]:
+# Tasks take the run's Settings as a value: no cache key is computed from it (nothing here is cached).
+@task(name="poll-feeds", retries=2, retry_delay_seconds=10, cache_policy=NONE)
+def poll_task(settings: Settings, only: list[str] | None = None, force: bool = False) -> dict[str, int]:
     """Poll due feeds once; safe to retry (entries are keyed and landing is idempotent)."""
     from oversight.flows.poll import poll_stage
 
-    with _stage_bus() as (settings, bus):
+    with _stage_bus(settings) as bus:
         return dict(poll_stage(settings, bus, only, force))
 
 
-@task(name="stage", retries=2, retry_delay_seconds=5, task_run_name="{stage}")
-def stage_task(stage: str, limit: int | None = None) -> dict[str, int]:
+@task(name="stage", retries=2, retry_delay_seconds=5, task_run_name="{stage}", cache_policy=NONE)
+def stage_task(settings: Settings, stage: str, limit: int | None = None) -> dict[str, int]:
     """Drain one stage's input topic in batches; uncommitted batches are redelivered on retry."""
     from oversight.flows.stages import run_stage
 
-    with _stage_bus() as (settings, bus):
+    with _stage_bus(settings) as bus:
         return dict(run_stage(settings, bus, stage, limit))
 
 
 @flow(name="poll", log_prints=True)
 @reported("poll")
-def poll_feeds(only: list[str] | None = None, force: bool = False) -> dict[str, int]:
+def poll_feeds(only: list[str] | None = None, force: bool = False,
+               overrides: dict[str, Any] | None = None) -> dict[str, int]:
     """Poll the registered feeds that are due and queue their new entries."""
-    return poll_task(only, force)
+    return poll_task(flow_settings(overrides), only, force)
 
 
-@task(name="prune-bus")
-def prune_task() -> dict[str, int]:
+@task(name="prune-bus", cache_policy=NONE)
+def prune_task(settings: Settings) -> dict[str, int]:
     """Drop embedded-log messages every group has committed, once older than OVERSIGHT_BUS_RETENTION_DAYS.
 
     Kafka keeps its own retention (the topic's retention.ms), so there is nothing to do there.
     """
-    with _stage_bus() as (settings, bus):
+    with _stage_bus(settings) as bus:
         pruned = bus.prune(settings.bus_retention_days * 86400)
         return {"bus.pruned": pruned} if pruned else {}
 
 
-@task(name="requeue-deferred", retries=2, retry_delay_seconds=5)
-def requeue_task() -> dict[str, int]:
+@task(name="requeue-deferred", retries=2, retry_delay_seconds=5, cache_policy=NONE)
+def requeue_task(settings: Settings) -> dict[str, int]:
     """Send pages a host put off (Crawl-delay, 429) back to the entries once they have waited long enough."""
     from oversight.flows.replay import requeue_deferred
 
-    with _stage_bus() as (settings, bus):
+    with _stage_bus(settings) as bus:
         requeued = requeue_deferred(settings, bus)
     return {"entries.requeued": requeued} if requeued else {}
 
 
-def _process_stages(outcomes: Outcomes, limit: int | None) -> dict[str, int]:
-    outcomes.merge(Outcomes(requeue_task()))
+def _process_stages(settings: Settings, outcomes: Outcomes, limit: int | None) -> dict[str, int]:
     from oversight.flows.stages import STAGES
 
+    outcomes.merge(Outcomes(requeue_task(settings)))
     for stage in STAGES:
-        outcomes.merge(Outcomes(stage_task(stage, limit)))
-    outcomes.merge(Outcomes(prune_task()))
+        outcomes.merge(Outcomes(stage_task(settings, stage, limit)))
+    outcomes.merge(Outcomes(prune_task(settings)))
     return dict(outcomes)
 
 
 @flow(name="process", log_prints=True)
 @reported("process")
-def process(limit: int | None = None) -> dict[str, int]:
+def process(limit: int | None = None, overrides: dict[str, Any] | None = None) -> dict[str, int]:
     """Extract, tag and land whatever is waiting on the bus, at most `limit` messages per stage."""
-    return _process_stages(Outcomes(), limit)
+    return _process_stages(flow_settings(overrides), Outcomes(), limit)
 
 
 @flow(name="pipeline", log_prints=True)
 @reported("pipeline")
-def pipeline(only: list[str] | None = None, force: bool = False, limit: int | None = None) -> dict[str, int]:
+def pipeline(only: list[str] | None = None, force: bool = False, limit: int | None = None,
+             overrides: dict[str, Any] | None = None) -> dict[str, int]:
     """Poll, then process: one full pass from feeds to the warehouse."""
-    return _process_stages(Outcomes(poll_task(only, force)), limit)
+    settings = flow_settings(overrides)
+    return _process_stages(settings, Outcomes(poll_task(settings, only, force)), limit)
 
 
 @flow(name="weekly-digest", log_prints=True)
-def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
+def weekly_digest(week: str | None = None, out: str = "digests", overrides: dict[str, Any] | None = None) -> list[str]:
     """Write the weekly digest (Markdown, HTML, CSV) of an ISO week (default the last complete one) as an artifact too."""
     from pathlib import Path
 
@@ -152,7 +162,7 @@ def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
 
     from oversight.warehouse.snapshots import write_cited_digest
 
-    settings = load_settings()
+    settings = flow_settings(overrides)
     clock = time.monotonic()
     # One snapshot of the lake for the whole digest, cited so that maintenance keeps it.
     paths, _ = write_cited_digest(settings.lake, week, Path(out), web_url=settings.web_url)
@@ -165,7 +175,7 @@ def weekly_digest(week: str | None = None, out: str = "digests") -> list[str]:
 
 
 @flow(name="maintain-warehouse", log_prints=True)
-def maintain_warehouse(keep_days: float | None = None) -> dict[str, int]:
+def maintain_warehouse(keep_days: float | None = None, overrides: dict[str, Any] | None = None) -> dict[str, int]:
     """Merge the lake's small files, expire snapshots older than `keep_days` (default
     OVERSIGHT_SNAPSHOT_KEEP_DAYS; never one a digest cites) and delete unreferenced files. Safe while landing
     and reading go on, and safe to kill: the next run picks up."""
@@ -173,7 +183,7 @@ def maintain_warehouse(keep_days: float | None = None) -> dict[str, int]:
 
     from oversight.warehouse.maintenance import maintain
 
-    settings = load_settings()
+    settings = flow_settings(overrides)
     clock = time.monotonic()
     report = maintain(settings.lake, settings.snapshot_keep_days if keep_days is None else keep_days,
                       timedelta(minutes=settings.maintenance_grace_minutes))
