@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+
+from oversight.schemas.records import TaggedArticle
 
 NUM_PERM = 128
 SHINGLE = 5  # word 5-grams: long enough that two different stories on one topic rarely share them
@@ -99,3 +103,29 @@ class DuplicateIndex:
         for article_id, fp in rows:
             index.add(article_id, fp or "")
         return index
+
+
+# Which of a story's syndicated copies is the original: the earliest published, then the smallest id.
+def original_rank(published: datetime | None, article_id: str) -> str:
+    """Sort key of an article among its syndicated copies: earliest publication, then smallest id."""
+    return f"{published.astimezone(UTC).isoformat() if published else '9999'}|{article_id}"
+
+
+def mark_duplicates(index: DuplicateIndex, tagged: Sequence[TaggedArticle]) -> tuple[dict[str, str], dict[str, str]]:
+    """(copy -> original) for the batch, and (old original -> new original) where an earlier story arrived late."""
+    duplicates: dict[str, str] = {}
+    promoted: dict[str, str] = {}
+    for t in sorted(tagged, key=lambda t: original_rank(t.article.published, t.article.article_id)):
+        aid, fp = t.article.article_id, t.article.fingerprint
+        if not fp:
+            continue
+        rank = original_rank(t.article.published, aid)
+        original = index.find(fp)
+        if original is None or original == aid:
+            index.add(aid, fp, rank)
+        elif rank < index.rank(original):
+            index.add(aid, fp, rank)
+            promoted[original] = aid
+        else:
+            duplicates[aid] = original
+    return duplicates, promoted

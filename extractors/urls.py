@@ -188,3 +188,16 @@ def _google_news_target(token: str) -> str | None:
         return None
     target = raw[start : start + length].decode("utf-8", "replace")
     return target if _EMBEDDED_URL.fullmatch(target.encode("utf-8", "replace")) else None
+
+
+def choose_article_url(entry_url: str, entry_id: str, fetched_url: str | None,
+                       page_canonical: str | None) -> tuple[str, str]:
+    """(URL, article id) of an article: the page's own rel=canonical wins when it names an article path, else
+    the URL the fetch ended at; the feed entry's own URL and id when that is the same page."""
+    candidate = page_canonical or fetched_url or entry_url
+    if urlsplit(candidate).path in ("", "/"):
+        candidate = fetched_url or entry_url  # a canonical pointing at the home page is a site bug
+    url = canonical_url(candidate)
+    if url == canonical_url(entry_url):
+        return entry_url, entry_id
+    return url, article_id(url)

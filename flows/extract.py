@@ -15,7 +15,7 @@ from oversight.extractors.article import ExtractedPage, extract_page
 from oversight.extractors.dedup import fingerprint
 from oversight.extractors.fetch import FetchResult, FetchSession
 from oversight.extractors.robots import RobotsStore
-from oversight.extractors.urls import article_id, canonical_url
+from oversight.extractors.urls import choose_article_url
 from oversight.flows.cpu import ItemTimeout, Pending, map_chunks, submit_chunks, time_budget
 from oversight.flows.outcomes import Outcomes
 from oversight.flows.stages import entry_dead_letter
@@ -143,7 +143,8 @@ def _lost_page(extractor: str, args: tuple[str, str, datetime | None], reason: s
 
 
 def _article(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None, fp: str | None) -> Article:
-    url, aid = _article_url(entry, result, page)
+    url, aid = choose_article_url(entry.url, entry.article_id, result.final_url,
+                                  page.canonical_url if page else None)
     base = dict(article_id=aid, url=url, feed_url=entry.feed_url, http_status=result.status,
                 outlet=(urlsplit(url).hostname or "").removeprefix("www."), title=entry.title,
                 published=entry.published)
@@ -157,12 +158,3 @@ def _article(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None, 
     )
 
 
-def _article_url(entry: FeedEntry, result: FetchResult, page: ExtractedPage | None) -> tuple[str, str]:
-    """The page's own rel=canonical wins when it names an article path, else the fetched URL."""
-    candidate = page.canonical_url if page and page.canonical_url else result.final_url or entry.url
-    if urlsplit(candidate).path in ("", "/"):
-        candidate = result.final_url or entry.url  # a canonical pointing at the home page is a site bug
-    url = canonical_url(candidate)
-    if url == canonical_url(entry.url):
-        return entry.url, entry.article_id
-    return url, article_id(url)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from oversight.extractors.dedup import DuplicateIndex
+from oversight.extractors.dedup import DuplicateIndex, mark_duplicates, original_rank
 from oversight.flows.outcomes import Outcomes
 from oversight.schemas.records import DeadLetter, TaggedArticle
 from oversight.schemas.settings import Settings
@@ -35,11 +35,6 @@ _INDEXES: dict[str, _WindowIndex] = {}
 _OVERLAP = timedelta(minutes=5)
 
 
-def original_rank(published: datetime | None, article_id: str) -> str:
-    """Sort key of an article among its syndicated copies: earliest publication, then smallest id."""
-    return f"{published.astimezone(UTC).isoformat() if published else '9999'}|{article_id}"
-
-
 def _duplicate_index(settings: Settings, con: duckdb.DuckDBPyConnection) -> DuplicateIndex:
     window = _INDEXES.setdefault(settings.lake.catalog, _WindowIndex())
     since = (window.seen_upto - _OVERLAP if window.seen_upto is not None
@@ -49,26 +44,6 @@ def _duplicate_index(settings: Settings, con: duckdb.DuckDBPyConnection) -> Dupl
         window.seen_upto = max(window.seen_upto or landed_at, landed_at)
     window.seen_upto = window.seen_upto or since
     return window.index
-
-
-def mark_duplicates(index: DuplicateIndex, tagged: Sequence[TaggedArticle]) -> tuple[dict[str, str], dict[str, str]]:
-    """(copy -> original) for the batch, and (old original -> new original) where an earlier story arrived late."""
-    duplicates: dict[str, str] = {}
-    promoted: dict[str, str] = {}
-    for t in sorted(tagged, key=lambda t: original_rank(t.article.published, t.article.article_id)):
-        aid, fp = t.article.article_id, t.article.fingerprint
-        if not fp:
-            continue
-        rank = original_rank(t.article.published, aid)
-        original = index.find(fp)
-        if original is None or original == aid:
-            index.add(aid, fp, rank)
-        elif rank < index.rank(original):
-            index.add(aid, fp, rank)
-            promoted[original] = aid
-        else:
-            duplicates[aid] = original
-    return duplicates, promoted
 
 
 def land_batch(settings: Settings, tagged: Sequence[TaggedArticle]) -> Outcomes:
