@@ -63,7 +63,7 @@ def snapshots(
     try:
         rows = list_snapshots(load_settings().lake, limit)
     except WarehouseError as exc:
-        fail(str(exc), 2)
+        fail(str(exc), UNAVAILABLE)
         raise
     for snapshot_id, when, changes, cited_by in rows:
         cite = f"  cited by digest {cited_by}" if cited_by else ""
