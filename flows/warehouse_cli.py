@@ -81,7 +81,6 @@ def maintain(
     landing and reading go on. The `maintain-warehouse` deployment runs it daily."""
     from datetime import timedelta
 
-    from oversight.flows.cli_research import fail
     from oversight.warehouse.db import WarehouseError
     from oversight.warehouse.maintenance import maintain as run_maintenance
 
@@ -91,7 +90,7 @@ def maintain(
                                  timedelta(minutes=settings.maintenance_grace_minutes if grace_minutes is None
                                            else grace_minutes))
     except WarehouseError as exc:
-        fail(str(exc), 2)
+        fail(str(exc), UNAVAILABLE)
         raise
     for table in sorted(report.files_after):
         typer.echo(f"{table}: {report.files_before.get(table, 0)} -> {report.files_after[table]} data file(s)")
