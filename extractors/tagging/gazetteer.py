@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,12 @@ class Gazetteer:
     dateline_cities: dict[str, str] = field(default_factory=dict)
     non_us: set[str] = field(default_factory=set)
     non_us_force_words: list[str] = field(default_factory=list)
+
+    @cached_property
+    def state_pattern(self) -> re.Pattern[str]:
+        """Any state name or abbreviation as a whole word ("Minnesota", "Minn."), longest first."""
+        names = sorted([*self.state_names, *self.state_abbrevs], key=len, reverse=True)
+        return re.compile(rf"(?<![\w.])({'|'.join(re.escape(n) for n in names)})(?![\w])")
 
 
 def name_key(name: str) -> str:

@@ -45,15 +45,6 @@ def parse_dateline(body: str, gaz: Gazetteer) -> tuple[str | None, str | None]:
     return place, state
 
 
-def _state_pattern(gaz: Gazetteer) -> re.Pattern[str]:
-    names = sorted([*gaz.state_names, *gaz.state_abbrevs], key=len, reverse=True)
-    alts = "|".join(re.escape(n) for n in names)
-    return re.compile(rf"(?<![\w.])({alts})(?![\w])")
-
-
-_PATTERNS: dict[int, re.Pattern[str]] = {}
-
-
 def gather_evidence(text: str, body_start: int, gaz: Gazetteer) -> PlaceEvidence:
     """Collect dateline, "City, State" and state-name evidence from the tagged text."""
     ev = PlaceEvidence()
@@ -63,10 +54,7 @@ def gather_evidence(text: str, body_start: int, gaz: Gazetteer) -> PlaceEvidence
     if m and ev.dateline_state is None:
         names = {m.group(1).strip().title(), (m.group(2) or "").strip()}
         ev.abroad = bool(names & gaz.non_us) and m.group(1).strip() not in gaz.dateline_cities
-    pattern = _PATTERNS.get(id(gaz))
-    if pattern is None:
-        pattern = _PATTERNS[id(gaz)] = _state_pattern(gaz)
-    for m in pattern.finditer(text):
+    for m in gaz.state_pattern.finditer(text):
         if _NOT_STATE_AFTER.match(text[m.end():m.end() + 12]):
             continue
         state = _state_of(m.group(1), gaz)
