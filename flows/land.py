@@ -20,60 +20,68 @@ from oversight.warehouse.search import refresh_search_index
 log = logging.getLogger("oversight.land")
 
 
-@dataclass
-class _WindowIndex:
-    """The originals landed in the last `dedup_window_days`, and the newest landing time read so far."""
-
-    index: DuplicateIndex = field(default_factory=DuplicateIndex)
-    seen_upto: datetime | None = None
-
-
-# One near-duplicate index per process and lake. Its start-up cost follows the window, not the warehouse,
-# and each batch tops it up with what other processes landed since.
-_INDEXES: dict[str, _WindowIndex] = {}
 # Rows committed a little out of landed_at order (a transaction's now() is its start) are read twice, not missed.
 _OVERLAP = timedelta(minutes=5)
 
 
-def _duplicate_index(settings: Settings, con: duckdb.DuckDBPyConnection) -> DuplicateIndex:
-    window = _INDEXES.setdefault(settings.lake.catalog, _WindowIndex())
-    since = (window.seen_upto - _OVERLAP if window.seen_upto is not None
-             else datetime.now(UTC) - timedelta(days=settings.dedup_window_days))
-    for article_id, fp, published, landed_at in con.execute(db.sql("fingerprints"), {"since": since}).fetchall():
-        window.index.add(article_id, fp, original_rank(published, article_id))
-        window.seen_upto = max(window.seen_upto or landed_at, landed_at)
-    window.seen_upto = window.seen_upto or since
-    return window.index
+@dataclass
+class Lander:
+    """What one landing run (a process run's land stage, a land worker's life) keeps between its batches: the
+    originals landed in the last `dedup_window_days`, read once at its first batch and topped up at each with
+    what other processes landed since, so its cost follows the window, not the warehouse."""
 
+    settings: Settings
+    index: DuplicateIndex = field(default_factory=DuplicateIndex)
+    seen_upto: datetime | None = None
 
-def land_batch(settings: Settings, tagged: Sequence[TaggedArticle]) -> Outcomes:
-    """Mark syndicated copies and upsert the batch in one lake transaction (both redone if a commit conflicts)."""
-    outcomes = Outcomes()
-    if not tagged:
+    def land(self, tagged: Sequence[TaggedArticle]) -> Outcomes:
+        """Mark syndicated copies and upsert the batch in one lake transaction (both redone if a commit
+        conflicts)."""
+        outcomes = Outcomes()
+        if not tagged:
+            return outcomes
+
+        attempts = 0
+
+        def attempt() -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
+            # Inside the transaction: originals are looked up in the snapshot this commit builds on, so when
+            # another land worker commits first (a conflict, retried) its articles are seen and copies marked
+            # as in one run.
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                self._forget()  # the window holds the failed attempt's originals
+            duplicates, promoted = mark_duplicates(self._window(con), tagged)
+            return duplicates, promoted, write_tagged(con, tagged, duplicates, promoted)
+
+        with db.writer(self.settings.lake) as con:
+            try:
+                duplicates, promoted, counts = db.transaction(con, attempt, "land")
+            except BaseException:
+                self._forget()  # the window holds this batch's originals, which did not land
+                raise
+        outcomes.add("land", "articles", counts["articles"])
+        outcomes.add("land", "duplicates", len(duplicates) + len(promoted))
+        outcomes.add("land", "mentions", counts["mentions"])
+        outcomes.add("land", "events", counts["events"])
         return outcomes
-    attempts = 0
 
-    def attempt() -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
-        # Inside the transaction: originals are looked up in the snapshot this commit builds on, so when another
-        # land worker commits first (a conflict, retried) its articles are seen and copies marked as in one run.
-        nonlocal attempts
-        attempts += 1
-        if attempts > 1:
-            _INDEXES.pop(settings.lake.catalog, None)  # it holds the failed attempt's originals
-        duplicates, promoted = mark_duplicates(_duplicate_index(settings, con), tagged)
-        return duplicates, promoted, write_tagged(con, tagged, duplicates, promoted)
+    def _window(self, con: duckdb.DuckDBPyConnection) -> DuplicateIndex:
+        since = (self.seen_upto - _OVERLAP if self.seen_upto is not None
+                 else datetime.now(UTC) - timedelta(days=self.settings.dedup_window_days))
+        for article_id, fp, published, landed_at in con.execute(db.sql("fingerprints"), {"since": since}).fetchall():
+            self.index.add(article_id, fp, original_rank(published, article_id))
+            self.seen_upto = max(self.seen_upto or landed_at, landed_at)
+        self.seen_upto = self.seen_upto or since
+        return self.index
 
-    with db.writer(settings.lake) as con:
-        try:
-            duplicates, promoted, counts = db.transaction(con, attempt, "land")
-        except BaseException:
-            _INDEXES.pop(settings.lake.catalog, None)  # it holds this batch's originals, which did not land
-            raise
-    outcomes.add("land", "articles", counts["articles"])
-    outcomes.add("land", "duplicates", len(duplicates) + len(promoted))
-    outcomes.add("land", "mentions", counts["mentions"])
-    outcomes.add("land", "events", counts["events"])
-    return outcomes
+    def _forget(self) -> None:
+        self.index, self.seen_upto = DuplicateIndex(), None
+
+
+def land_batch(settings: Settings, tagged: Sequence[TaggedArticle], lander: Lander | None = None) -> Outcomes:
+    """Land one batch, with the run's Lander when there is one (a one-off's reads the window afresh)."""
+    return (lander or Lander(settings)).land(tagged)
 
 
 def land_dead_letter_batch(settings: Settings, letters: Sequence[DeadLetter]) -> Outcomes:

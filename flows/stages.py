@@ -32,6 +32,7 @@ from oversight.warehouse.db import WarehouseError
 
 if TYPE_CHECKING:
     from oversight.flows.extract import Fetching
+    from oversight.flows.land import Lander
 
 log = logging.getLogger("oversight.stages")
 
@@ -238,12 +239,12 @@ def tag_step(settings: Settings, bus: Bus, batch: list[Message],
     return outcomes
 
 
-def land_step(settings: Settings, bus: Bus, batch: list[Message], _: None = None) -> Outcomes:
-    """Write a batch of tagged articles to the warehouse (waiting out a lock); dead letters go back on the bus."""
+def land_step(settings: Settings, bus: Bus, batch: list[Message], lander: Lander | None = None) -> Outcomes:
+    """Write a batch of tagged articles to the lake with the run's Lander; dead letters go back on the bus."""
     from oversight.flows.land import land_batch
 
     decoded = decode_batch("land", batch, TaggedArticle)
-    outcomes = land_batch(settings, decoded.values)
+    outcomes = land_batch(settings, decoded.values, lander)
     publish(bus, topics.DEAD_LETTERS, decoded.dead)
     outcomes.add("land", "dead_letter", len(decoded.dead))
     return outcomes
@@ -287,13 +288,18 @@ class Stage(Generic[P]):
         return settings.land_batch_size if self.landing else settings.batch_size
 
     def preparer(self, settings: Settings, run: ExitStack) -> Callable[[list[Message]], P | None]:
-        """The prepare for one run; what the stage needs for the whole run (the extract stage's fetching) is
-        opened once and closed with `run`."""
+        """The prepare for one run. What the stage keeps for the whole run is made once here and owned by it:
+        the extract stage's fetching (closed with `run`), the land stage's Lander (its near-duplicate window)."""
         if self.name == "extract":
             from oversight.flows.extract import Fetching
 
             fetching = run.enter_context(Fetching(settings))
             return lambda batch: extract_prepare(settings, batch, fetching)  # type: ignore[return-value]
+        if self.name == "land":
+            from oversight.flows.land import Lander
+
+            lander = Lander(settings)
+            return lambda batch: lander  # type: ignore[return-value]
         prepare = self.prepare
         return (lambda batch: prepare(settings, batch)) if prepare else (lambda batch: None)
 
@@ -302,7 +308,7 @@ class Stage(Generic[P]):
 STAGES: dict[str, Stage[Any]] = {s.name: s for s in (
     Stage[Fetched]("extract", topics.ENTRIES, topics.GROUP_EXTRACT, "extract", extract_step, extract_prepare),
     Stage[Pending[bytes, TagResult]]("tag", topics.ARTICLES, topics.GROUP_TAG, "tag", tag_step, tag_prepare),
-    Stage[None]("land", topics.TAGGED, topics.GROUP_LAND, "land", land_step, landing=True),
+    Stage["Lander"]("land", topics.TAGGED, topics.GROUP_LAND, "land", land_step, landing=True),
     # The land worker is the one that writes the warehouse, so it also lands the dead letters.
     Stage[None]("dead-letters", topics.DEAD_LETTERS, topics.GROUP_DEAD_LETTERS, "land", dead_letter_step,
                 landing=True),
