@@ -326,10 +326,10 @@ def stage_inputs() -> dict[str, str]:
 def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message], prepared: Any = None) -> Outcomes:
     """Run the stage's step; if it fails on bad input, retry message by message and dead-letter the culprits.
 
-    Errors by kind: transient failures (broker, bus file, locked warehouse, network) and bugs (any exception
-    that is not a ValueError: the input's value is not to blame) are raised, so the batch stays uncommitted
-    and the stage fails loudly; only a message's own bad input (a ValueError: bad JSON, a failed validation,
-    undecodable text) becomes a dead letter. The steps isolate their own items already (a page, an article).
+    Errors by kind: transient failures (broker, bus file, a lake catalog out of reach or a commit that kept
+    conflicting, a full disk, network) and bugs (any exception that is not a ValueError: the input's value is
+    not to blame) are raised, so the batch stays uncommitted and the stage fails loudly; only a message's own
+    bad input (a ValueError: bad JSON, a failed validation, undecodable text) becomes a dead letter. The steps isolate their own items already (a page, an article).
     """
     try:
         return STAGES[stage].step(settings, bus, batch, prepared)

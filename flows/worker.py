@@ -25,7 +25,8 @@ from oversight.schemas.settings import Settings
 log = logging.getLogger("oversight.worker")
 
 POLL_TIMEOUT_S = 1.0
-# Transient failures (broker, locked warehouse) are retried this many times in a row, with backoff.
+# Transient failures (broker, the lake's catalog out of reach, a full disk) are retried this many times in a
+# row, with backoff.
 MAX_TRANSIENT_FAILURES = 6
 
 
