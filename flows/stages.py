@@ -329,7 +329,8 @@ def process_batch(settings: Settings, bus: Bus, stage: str, batch: list[Message]
     Errors by kind: transient failures (broker, bus file, a lake catalog out of reach or a commit that kept
     conflicting, a full disk, network) and bugs (any exception that is not a ValueError: the input's value is
     not to blame) are raised, so the batch stays uncommitted and the stage fails loudly; only a message's own
-    bad input (a ValueError: bad JSON, a failed validation, undecodable text) becomes a dead letter. The steps isolate their own items already (a page, an article).
+    bad input (a ValueError: bad JSON, a failed validation, undecodable text) becomes a dead letter. The steps
+    isolate their own items already (a page, an article).
     """
     try:
         return STAGES[stage].step(settings, bus, batch, prepared)
