@@ -104,31 +104,35 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply pending migrations, each in its own transaction; return the names applied.
+    """Apply pending migrations in order, all in one transaction; return the names applied.
 
-    Two processes migrating a new lake at once both try; the loser's commit conflicts, and on its retry the
-    version is already recorded, so it skips it.
+    One transaction, not one per migration: each lake commit costs a catalog write, and a new lake (every
+    `run --sample`, every test) would pay it ten times over. Two processes migrating a new lake at once both
+    try; the loser's commit conflicts, and on its retry every version is already recorded, so it skips them.
     """
     transaction(con, lambda: con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"), "schema_migrations",
         fenced=False)
-    applied = []
-    for version, name, text in migrations():
-        def apply(version: int = version, name: str = name, text: str = text) -> bool:
-            done = con.execute("SELECT count(*) FROM schema_migrations WHERE version = ?", [version]).fetchall()
-            if done[0][0]:
-                return False
-            con.execute(text)
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
-            return True
 
-        try:
-            if transaction(con, apply, f"migration {name}", fenced=False):
-                applied.append(name)
-        except duckdb.Error as exc:
-            raise WarehouseError(f"migration {name} failed: {exc}") from exc
-    return applied
+    def apply() -> list[str]:
+        done = {int(v) for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+        applied = []
+        for version, name, text in migrations():
+            if version in done:
+                continue
+            try:
+                con.execute(text)
+            except duckdb.Error as exc:
+                if is_commit_conflict(exc):
+                    raise  # another process is migrating too: the transaction reruns
+                raise WarehouseError(f"migration {name} failed (none of this run's migrations is applied): "
+                                     f"{exc}") from exc
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+            applied.append(name)
+        return applied
+
+    return transaction(con, apply, "migrations", fenced=False)
 
 
 def open_lake(location: LakeLocation, read_only: bool, shared: bool = True,
