@@ -24,7 +24,9 @@ from oversight.flows.cli_common import (  # noqa: E402
     PIPELINE,
     RESEARCH,
     UNAVAILABLE,
+    current_settings,
     fail,
+    new_command,
     pipeline_run,
     setup_logging,
 )
@@ -34,6 +36,12 @@ from oversight.schemas.settings import load_settings  # noqa: E402
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 feeds_app = typer.Typer(help="List, add, import and export the feeds oversight polls.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds", rich_help_panel=PIPELINE)
+
+
+@app.callback()
+def _each_command() -> None:
+    # Before every command: it reads the settings afresh, once (cli_common.current_settings).
+    new_command()
 
 DEFAULT_FEEDS = Path(__file__).resolve().parents[1] / "feeds.opml"
 PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
@@ -56,7 +64,7 @@ def _wait_for_prefect() -> None:
 
 
 def _feeds_file(path: Path | None) -> Path | None:
-    path = path or load_settings().feeds or (DEFAULT_FEEDS if DEFAULT_FEEDS.exists() else None)
+    path = path or current_settings().feeds or (DEFAULT_FEEDS if DEFAULT_FEEDS.exists() else None)
     if path is not None and not path.exists():
         fail(f"feed list {path} does not exist (pass --feeds FILE.opml or set OVERSIGHT_FEEDS)")
     return path
@@ -80,11 +88,11 @@ def run(
 
             feed_file = _feeds_file(feeds)
             if feed_file:
-                log.info("registered %d feed(s) from %s", import_feed_file(load_settings(), feed_file), feed_file)
+                log.info("registered %d feed(s) from %s", import_feed_file(current_settings(), feed_file), feed_file)
             _wait_for_prefect()
             with prefect_api.flow_settings():
                 run.outcomes = Outcomes(pipeline(None, force, limit))
-    settings = load_settings()
+    settings = current_settings()
     typer.echo(f"warehouse: {settings.lake.shown} (data in {settings.lake.data_path})")
     typer.echo(f'try: oversight query "{EXAMPLE_QUERY}"')
 
@@ -122,7 +130,7 @@ def poll(
 
         feed_file = _feeds_file(feeds)
         if feed_file:
-            import_feed_file(load_settings(), feed_file)
+            import_feed_file(current_settings(), feed_file)
         prefect_api.wait_ready()
         with prefect_api.flow_settings():
             run.outcomes = Outcomes(poll_feeds(None, force))
@@ -162,7 +170,7 @@ def serve(
                      "runs those schedules). Serving would take them over, so nothing was changed. Keep the "
                      "worker, or unset PREFECT_API_URL to serve on this machine's own server.", 2)
         else:
-            server = serving.start_local_server(Path(os.environ["PREFECT_HOME"]), load_settings().serve_port)
+            server = serving.start_local_server(Path(os.environ["PREFECT_HOME"]), current_settings().serve_port)
             prefect_api.use_api_url(server.api_url)
     except serving.ServeError as exc:
         fail(str(exc), UNAVAILABLE)
@@ -189,7 +197,7 @@ def _start_web(server: object) -> subprocess.Popen[bytes]:
     """The review pages beside the schedules (`oversight web` in a child process)."""
     from oversight.flows.web import WebError, start_web_process
 
-    settings = load_settings()
+    settings = current_settings()
     try:
         process = start_web_process(settings)
     except WebError as exc:
@@ -249,7 +257,7 @@ def extract(
     clock = time.monotonic()
     if not html_dir.is_dir():
         fail(f"--html-dir {html_dir} is not a folder")
-    outcomes = extract_dir(load_settings(), html_dir, out)
+    outcomes = extract_dir(current_settings(), html_dir, out)
     typer.echo(f"oversight extract: {outcomes.summary()} -> {out} ({time.monotonic() - clock:.1f} s)")
 
 
@@ -258,7 +266,7 @@ def feeds_list() -> None:
     """Show every feed with its health: last outcome, failures, entries seen, next poll."""
     from oversight.flows.feeds_cli import print_feeds
 
-    print_feeds(load_settings())
+    print_feeds(current_settings())
 
 
 @feeds_app.command("add")
@@ -270,7 +278,7 @@ def feeds_add(
     setup_logging()
     from oversight.flows.feeds_cli import add_feed
 
-    for added in add_feed(load_settings(), url, discover):
+    for added in add_feed(current_settings(), url, discover):
         typer.echo(f"added {added}")
 
 
@@ -281,7 +289,7 @@ def feeds_import(path: Path) -> None:
 
     if not path.is_file():
         fail(f"OPML file {path} does not exist")
-    typer.echo(f"registered {import_feed_file(load_settings(), path)} feed(s) from {path}")
+    typer.echo(f"registered {import_feed_file(current_settings(), path)} feed(s) from {path}")
 
 
 @feeds_app.command("export")
@@ -291,7 +299,7 @@ def feeds_export(
     """Write the registered feeds as OPML 2.0."""
     from oversight.flows.feeds_cli import export_opml
 
-    text = export_opml(load_settings())
+    text = export_opml(current_settings())
     if out:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}")

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, NoReturn
@@ -16,17 +17,33 @@ import duckdb
 import typer
 
 from oversight.flows.outcomes import RUN_STAGES, Outcomes
-from oversight.schemas.settings import load_settings
+from oversight.schemas.settings import Settings, load_settings
 from oversight.warehouse import db
 
 # Exit codes: 1 for the input's fault (a missing file, a bad option, bad SQL), 2 for the environment's (the
 # warehouse or the bus cannot be opened, a port is taken).
 BAD_INPUT, UNAVAILABLE = 1, 2
+_SETTINGS: ContextVar[Settings | None] = ContextVar("oversight_settings", default=None)
 # `oversight --help` lists the commands in these groups, as a user thinks of them.
 PIPELINE = "Run the pipeline"
 RESEARCH = "Read and review what landed"
 OPERATIONS = "Look after it"
 FILES = "Files in, files out (no warehouse)"
+
+
+def current_settings() -> Settings:
+    """This command's settings: built from the environment once, at first use, and kept for the rest of the
+    command (one command reads one set of settings; no code reads the environment again)."""
+    settings = _SETTINGS.get()
+    if settings is None:
+        settings = load_settings()
+        _SETTINGS.set(settings)
+    return settings
+
+
+def new_command() -> None:
+    """Forget the settings of a command run before in this process (the app's callback, before each)."""
+    _SETTINGS.set(None)
 
 
 def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
@@ -50,7 +67,7 @@ def finish(command: str, started: datetime, outcomes: Outcomes, clock: float) ->
 
     line = f"oversight {command}: {outcomes.summary(RUN_STAGES)} ({time.monotonic() - clock:.1f} s)"
     typer.echo(line)
-    record_run(load_settings(), command, started, outcomes, line)
+    record_run(current_settings(), command, started, outcomes, line)
 
 
 @dataclass
@@ -75,8 +92,8 @@ def pipeline_run(command: str, verbose: bool = False, cpu_workers: bool = True) 
     run = Run(command)
     prefect_api.start_in_background()
     if cpu_workers:
-        cpu.start_in_background(load_settings().cpu_workers)
-    open_bus(load_settings()).close()
+        cpu.start_in_background(current_settings().cpu_workers)
+    open_bus(current_settings()).close()
     yield run
     prefect_api.stop_soon()
     finish(run.command, run.started, run.outcomes, run.clock)
@@ -91,7 +108,7 @@ def read_only(as_of: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     however many batches land meanwhile.
     """
     try:
-        with db.snapshot_reader(load_settings().lake, parse_as_of(as_of)) as con:
+        with db.snapshot_reader(current_settings().lake, parse_as_of(as_of)) as con:
             yield con
     except db.WarehouseError as exc:
         fail(str(exc), UNAVAILABLE)

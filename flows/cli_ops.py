@@ -13,10 +13,10 @@ from typing import Annotated, Any
 import typer
 
 from oversight.flows.bus.base import BusError, GroupLag
-from oversight.flows.cli_common import OPERATIONS, PIPELINE, fail, finish, setup_logging
+from oversight.flows.cli_common import OPERATIONS, PIPELINE, current_settings, fail, finish, setup_logging
 from oversight.flows.stages import WORKERS, stage_inputs
 from oversight.schemas import topics
-from oversight.schemas.settings import Settings, load_settings
+from oversight.schemas.settings import Settings
 
 WorkerStage = StrEnum("WorkerStage", {name: name for name in WORKERS})  # type: ignore[misc]
 
@@ -32,7 +32,7 @@ def worker(
     started, clock = datetime.now(UTC), time.monotonic()
     stop = StopFlag()
     stop.install()
-    outcomes = run_worker(load_settings(), stage.value, stop, max_idle)
+    outcomes = run_worker(current_settings(), stage.value, stop, max_idle)
     finish(f"worker {stage.value}", started, outcomes, clock)
 
 
@@ -52,7 +52,7 @@ def replay(
     if not (ids or reason or stage or all_):
         fail("choose dead letters with --id ID, --reason R, --stage S or --all (`oversight status` counts them; "
              "`oversight query \"SELECT * FROM dead_letters\"` lists them)")
-    settings, started = load_settings(), datetime.now(UTC)
+    settings, started = current_settings(), datetime.now(UTC)
     bus = open_bus(settings)
     try:
         report = replay_letters(settings, bus, ids or [], reason, stage, all_, dry_run)
@@ -80,7 +80,7 @@ def status(
 ) -> None:
     """Per topic and group: end offsets, committed offsets and lag; dead letters; the last CLI runs and the last
     Prefect flow runs (scheduled or manual) with their state."""
-    settings = load_settings()
+    settings = current_settings()
     report = collect_status(settings)
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))

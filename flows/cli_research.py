@@ -9,8 +9,16 @@ from typing import Annotated, Any, Literal
 import duckdb
 import typer
 
-from oversight.flows.cli_common import RESEARCH, UNAVAILABLE, AsOfOption, fail, parse_as_of, read_only
-from oversight.schemas.settings import LakeLocation, load_settings
+from oversight.flows.cli_common import (
+    RESEARCH,
+    UNAVAILABLE,
+    AsOfOption,
+    current_settings,
+    fail,
+    parse_as_of,
+    read_only,
+)
+from oversight.schemas.settings import LakeLocation
 from oversight.warehouse import db
 
 TABLE_ROWS = 200
@@ -40,7 +48,7 @@ def query(
     if fmt == "parquet" and out is None:
         fail("--format parquet needs --out FILE")
     try:
-        result = run_query(load_settings().lake, sql_text, parse_as_of(as_of))
+        result = run_query(current_settings().lake, sql_text, parse_as_of(as_of))
     except NotReadOnly as exc:
         fail(f"refused: {exc}")
     except db.WarehouseError as exc:
@@ -118,7 +126,7 @@ def search(
     if state is not None and not (len(state) == 2 and state.isalpha()):
         fail(f"--state {state!r} is not a two-letter US state like TX")
     filters = Filters(technology, agency, state.upper() if state else None, days["since"], days["until"])
-    location = load_settings().lake
+    location = current_settings().lake
     _refresh_if_behind(location)
     query = " ".join(terms)
     try:
@@ -201,7 +209,7 @@ def digest(
             parse_week(week)
         except ValueError as exc:
             fail(str(exc))
-    settings = load_settings()
+    settings = current_settings()
     try:
         paths, snapshot = write_cited_digest(settings.lake, week, out, parse_as_of(as_of), settings.web_url)
     except db.WarehouseError as exc:

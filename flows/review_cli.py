@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from oversight.flows.cli_common import UNAVAILABLE, fail, read_only
-from oversight.schemas.settings import load_settings
+from oversight.flows.cli_common import UNAVAILABLE, current_settings, fail, read_only
 
 review_app = typer.Typer(help="Confirm, reject or correct events; export the reviewed articles as a gold set.",
                          no_args_is_help=True)
@@ -22,7 +21,7 @@ EventId = Annotated[str, typer.Argument(help="The event's event_id (see correcte
 
 def default_reviewer() -> str:
     """OVERSIGHT_REVIEWER, else the login name."""
-    return load_settings().reviewer or getpass.getuser()
+    return current_settings().reviewer or getpass.getuser()
 
 
 def _record(what: str, run: object) -> None:
@@ -30,7 +29,7 @@ def _record(what: str, run: object) -> None:
     from oversight.warehouse.review import ReviewError
 
     try:
-        with db.writer(load_settings().lake) as con:
+        with db.writer(current_settings().lake) as con:
             made = run(con)  # type: ignore[operator]
     except ReviewError as exc:
         fail(str(exc))

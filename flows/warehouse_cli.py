@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from oversight.flows.cli_common import UNAVAILABLE, fail
-from oversight.schemas.settings import load_settings
+from oversight.flows.cli_common import UNAVAILABLE, current_settings, fail
 
 warehouse_app = typer.Typer(help="Move a pre-lake warehouse into the lake; show how to attach the lake; list "
                             "its snapshots; maintain it.",
@@ -26,7 +25,7 @@ def move(
     from oversight.warehouse.move import move_into_lake
     from oversight.warehouse.search import refresh_search_index
 
-    settings = load_settings()
+    settings = current_settings()
     old = source or settings.warehouse_path
     try:
         moved = move_into_lake(old, settings.lake)
@@ -43,7 +42,7 @@ def attach() -> None:
     from oversight.schemas.settings import hide_password
     from oversight.warehouse.lake import attach_sql
 
-    attach_line = hide_password(attach_sql(load_settings().lake, read_only=True))
+    attach_line = hide_password(attach_sql(current_settings().lake, read_only=True))
     typer.echo(f"DuckDB CLI or any DuckDB:  {attach_line}; USE lake;")
     typer.echo('Python (oversight installed):  from oversight.warehouse import connect; con = connect()')
     typer.echo(f'R (duckdb package):  DBI::dbExecute(con, "{attach_line}"); DBI::dbExecute(con, "USE lake")')
@@ -61,7 +60,7 @@ def snapshots(
     from oversight.warehouse.snapshots import list_snapshots
 
     try:
-        rows = list_snapshots(load_settings().lake, limit)
+        rows = list_snapshots(current_settings().lake, limit)
     except WarehouseError as exc:
         fail(str(exc), UNAVAILABLE)
         raise
@@ -84,7 +83,7 @@ def maintain(
     from oversight.warehouse.db import WarehouseError
     from oversight.warehouse.maintenance import maintain as run_maintenance
 
-    settings = load_settings()
+    settings = current_settings()
     try:
         report = run_maintenance(settings.lake, settings.snapshot_keep_days if keep_days is None else keep_days,
                                  timedelta(minutes=settings.maintenance_grace_minutes if grace_minutes is None

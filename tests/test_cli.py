@@ -40,3 +40,23 @@ def test_missing_inputs_are_named(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "nope" in result.output
     result = runner.invoke(app, ["feeds", "import", str(tmp_path / "missing.opml")])
     assert result.exit_code == 1 and "missing.opml" in result.output
+
+
+def test_a_command_reads_its_settings_from_the_environment_once(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from oversight.flows import cli_common
+
+    monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "home"))
+    built: list[object] = []
+
+    def counted(**overrides: object) -> object:
+        built.append(real(**overrides))
+        return built[-1]
+
+    real = cli_common.load_settings
+    monkeypatch.setattr(cli_common, "load_settings", counted)
+    result = CliRunner().invoke(app, ["worker", "tag", "--max-idle", "0.2"])  # runs, then logs its summary
+    assert result.exit_code == 0, result.output
+    assert "oversight worker tag:" in result.output
+    assert len(built) == 1
+    assert (tmp_path / "home" / "runs.jsonl").exists()  # the run log went where that one reading said
