@@ -61,7 +61,7 @@ def test_a_run_lands_everything_while_readers_hold_the_lake(tmp_path: Path) -> N
         assert run.returncode == 0, run.stderr[-3000:]
         # Readers take no lock the lander could wait for: no landing transaction was ever rerun or held up.
         logged = run.stdout + run.stderr
-        assert "warehouse.search" in logged  # the warehouse's INFO lines, where a rerun would show, are there
+        assert "oversight.warehouse.search" in logged  # the warehouse's INFO lines, where a rerun would show, are there
         assert "conflicted with another writer" not in logged
         assert all(r.poll() is None for r in readers), "a reader died while the run landed"
         held, _ = readers[0].communicate("\n", timeout=60)
