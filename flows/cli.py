@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from oversight.flows.env import prepare_environment
+import logging
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
 
-prepare_environment()
+import typer
 
-import logging  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Annotated  # noqa: E402
-
-import typer  # noqa: E402
-
-from oversight.flows import prefect_api  # noqa: E402
-from oversight.flows.cli_common import (  # noqa: E402
+from oversight.flows import prefect_api
+from oversight.flows.cli_common import (
     FILES,
     OPERATIONS,
     PIPELINE,
@@ -30,8 +26,9 @@ from oversight.flows.cli_common import (  # noqa: E402
     pipeline_run,
     setup_logging,
 )
-from oversight.flows.outcomes import Outcomes  # noqa: E402
-from oversight.schemas.settings import load_settings  # noqa: E402
+from oversight.flows.env import prepare_environment
+from oversight.flows.outcomes import Outcomes
+from oversight.schemas.settings import load_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 feeds_app = typer.Typer(help="List, add, import and export the feeds oversight polls.", no_args_is_help=True)
@@ -40,7 +37,9 @@ app.add_typer(feeds_app, name="feeds", rich_help_panel=PIPELINE)
 
 @app.callback()
 def _each_command() -> None:
-    # Before every command: it reads the settings afresh, once (cli_common.current_settings).
+    # Before every command: Prefect's offline defaults and PREFECT_HOME (before anything imports Prefect),
+    # and the settings read afresh, once (cli_common.current_settings). Nothing of this runs at import.
+    prepare_environment()
     new_command()
 
 DEFAULT_FEEDS = Path(__file__).resolve().parents[1] / "feeds.opml"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +63,13 @@ def test_a_command_reads_its_settings_from_the_environment_once(tmp_path: Path,
     assert "oversight worker tag:" in result.output
     assert len(built) == 1
     assert (tmp_path / "home" / "runs.jsonl").exists()  # the run log went where that one reading said
+
+
+def test_importing_the_cli_changes_no_environment_and_makes_no_folder(tmp_path: Path) -> None:
+    probe = ("import os; before = dict(os.environ); import oversight.flows.cli; "
+             "print(dict(os.environ) == before, os.path.exists('.oversight'))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OVERSIGHT_"))}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["True", "False"]
