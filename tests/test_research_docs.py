@@ -138,7 +138,7 @@ def test_the_sample_digest_in_a_browser_matches_the_readme(lake: LakeLocation, t
     with db.snapshot_reader(lake) as con:
         md, page, _ = write_digest(con, "2026-W41", tmp_path / "digest")
     report = check_in_browser(page, tmp_path, ARTIFACTS / "digest-sample-2026-W41.png")
-    assert report["summary"].startswith("This week oversight read 5 stories from 1 outlet, with 6 events")
+    assert report["summary"].startswith("This week oversight read 5 stories from 1 outlet, with 5 events")
     assert "## Pending decisions" in md.read_text(encoding="utf-8")
     readme = README.read_text(encoding="utf-8")
     assert "docs/digest-sample-2026-W41.png" in readme and (ROOT / "docs" / "digest-sample-2026-W41.png").is_file()

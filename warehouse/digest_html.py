@@ -5,6 +5,7 @@ It says what the Markdown says, section by section (the same summary, rows, rule
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -35,6 +36,8 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 .source { color: #555; font-size: 0.9em; }
 """
 
+_CODE = re.compile(r"`([^`<>]*)`")
+
 
 def render_html(digest: Digest) -> str:
     """The whole page."""
@@ -42,7 +45,9 @@ def render_html(digest: Digest) -> str:
     head = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>')
     intro = f"<h1>{escape(title)}</h1><p>{digest.week_start} to {digest.week_end}</p>"
-    provenance = f'<p class="provenance">{escape(digest.provenance)}</p>' if digest.provenance else ""
+    # The sentence is Markdown: its `command` becomes <code> (it is built from a week and a number, not article text).
+    sentence = _CODE.sub(r"<code>\1</code>", escape(digest.provenance))
+    provenance = f'<p class="provenance">{sentence}</p>' if digest.provenance else ""
     if digest.is_empty:
         return f'{head}<body>{intro}<p class="empty">Nothing was collected this week: no articles and no events.</p>' \
                f"{provenance}</body></html>\n"
