@@ -95,6 +95,10 @@ def create_app(settings: Settings) -> Starlette:
         Route("/events/{event_id:str}/review", pages.review, methods=["POST"]),
         Route("/queue", pages.queue),
         Route("/feed.atom", pages.feed),
+        Route("/saved", pages.save, methods=["POST"]),
+        Route("/saved/{name:str}.atom", pages.saved_feed),
+        Route("/saved/{name:str}", pages.saved_list),
+        Route("/saved/{name:str}/delete", pages.delete_saved, methods=["POST"]),
         Route("/static/{name:str}", static),
     ]
     token = settings.web_token.get_secret_value() if settings.web_token else None

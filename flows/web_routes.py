@@ -1,10 +1,12 @@
-"""The pages of `oversight web`: events list, event page, review, queue navigation and the Atom feed."""
+"""The pages of `oversight web`: events list, event page, review, queue navigation, saved filters and the Atom
+feeds."""
 
 from __future__ import annotations
 
 import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -28,6 +30,13 @@ from oversight.warehouse.browse import (
     list_events,
 )
 from oversight.warehouse.review import ACTIONS, FIELDS, ReviewError, correct_event, review_event
+from oversight.warehouse.saved_filters import (
+    SavedFilterError,
+    delete_filter,
+    find_filter,
+    save_filter,
+    saved_filters,
+)
 
 T = TypeVar("T")
 FEED_ENTRIES = 50
@@ -71,7 +80,8 @@ class Pages:
             technologies = choice_lists(con).get("technology", [])
             return self.render(request, "list.html", filters=filters, rows=rows[:PAGE_SIZE],
                                has_next=len(rows) > PAGE_SIZE, first=(filters.page - 1) * PAGE_SIZE,
-                               technologies=technologies, message=request.query_params.get("message"))
+                               technologies=technologies, saved=saved_filters(con),
+                               message=request.query_params.get("message"))
 
         return self._read(request, work)
 
@@ -161,12 +171,84 @@ class Pages:
         def work(con: duckdb.DuckDBPyConnection) -> Response:
             params = {k: v for k, v in request.query_params.items() if k not in ("page", "sort", "token")}
             filters = Filters.from_query(params)
-            rows = list_events(con, filters, limit=FEED_ENTRIES)[:FEED_ENTRIES]
-            base = str(request.base_url).rstrip("/")
-            body = self.env.get_template("feed.xml").render(
-                rows=rows, base=base, self_url=base + "/feed.atom?" + urlencode(filters.query()),
-                list_url=base + "/?" + urlencode(filters.query()), title=_feed_title(filters))
-            return Response(body, 200, media_type="application/atom+xml; charset=utf-8")
+            return self._atom(con, request, filters, "/feed.atom?" + urlencode(filters.query()), _feed_title(filters))
+
+        return self._read(request, work)
+
+    def _atom(self, con: duckdb.DuckDBPyConnection, request: Request, filters: Filters, path: str,
+              title: str) -> Response:
+        """The newest events of `filters` as an Atom feed whose id and self link are `path` on this site."""
+        filters = replace(filters, sort="date", page=1)
+        rows = list_events(con, filters, limit=FEED_ENTRIES)[:FEED_ENTRIES]
+        base = str(request.base_url).rstrip("/")
+        body = self.env.get_template("feed.xml").render(
+            rows=rows, base=base, self_url=base + path, list_url=base + "/?" + urlencode(filters.query()),
+            title=title)
+        return Response(body, 200, media_type="application/atom+xml; charset=utf-8")
+
+    async def save(self, request: Request) -> Response:
+        """Save the list's filters (form field q) under a name (form field name); then show them."""
+        try:
+            form = await trusted_form(request)
+            filters = Filters.from_query(dict(parse_qsl(form.get("q") or "")))
+        except FormRefused as exc:
+            return self.failure(request, 403, f"refused: {exc}")
+        except BadFilter as exc:
+            return self.failure(request, 400, f"not saved: {exc}")
+        name = (form.get("name") or "").strip()
+
+        def work() -> SavedFilterError | None:
+            with db.writer(self.lake) as con:
+                try:
+                    save_filter(con, name, filters, self._reviewer(request))
+                except SavedFilterError as exc:
+                    return exc
+            return None
+
+        try:
+            refused = await run_in_threadpool(work)
+        except db.WarehouseError as exc:
+            return self.failure(request, 503, f"not saved: {exc}")
+        if refused is not None:
+            return self.failure(request, 400, f"not saved: {refused}")
+        return RedirectResponse(f"/saved/{name}", 303)
+
+    async def delete_saved(self, request: Request) -> Response:
+        name = request.path_params["name"][:80]
+        try:
+            await trusted_form(request)
+        except FormRefused as exc:
+            return self.failure(request, 403, f"refused: {exc}")
+
+        def work() -> bool:
+            with db.writer(self.lake) as con:
+                return delete_filter(con, name)
+
+        try:
+            deleted = await run_in_threadpool(work)
+        except db.WarehouseError as exc:
+            return self.failure(request, 503, f"not deleted: {exc}")
+        message = f"deleted the saved filter {name}" if deleted else f"no saved filter named {name}"
+        return RedirectResponse("/?" + urlencode({"message": message}), 303)
+
+    def saved_list(self, request: Request) -> Response:
+        """/saved/NAME: the events list of a saved filter (a stable link to whatever the name holds now)."""
+        def work(con: duckdb.DuckDBPyConnection) -> Response:
+            found = find_filter(con, request.path_params["name"][:80])
+            if found is None:
+                return self.failure(request, 404, "no saved filter of that name (it may have been deleted)")
+            return RedirectResponse("/?" + urlencode(found.filters().query()), 303)
+
+        return self._read(request, work)
+
+    def saved_feed(self, request: Request) -> Response:
+        """/saved/NAME.atom: the Atom feed of a saved filter, at a URL that stays when its filters change."""
+        def work(con: duckdb.DuckDBPyConnection) -> Response:
+            found = find_filter(con, request.path_params["name"][:80])
+            if found is None:
+                return self.failure(request, 404, "no saved filter of that name (it may have been deleted)")
+            filters = replace(found.filters(), sort="date")
+            return self._atom(con, request, filters, f"/saved/{found.name}.atom", _feed_title(filters, found.name))
 
         return self._read(request, work)
 
@@ -174,9 +256,11 @@ class Pages:
         return request.cookies.get(REVIEWER_COOKIE) or self.settings.reviewer or getpass.getuser()
 
 
-def _feed_title(filters: Filters) -> str:
-    said = [f"{k} {v}" for k, v in filters.query().items()]
-    return "oversight events" + (": " + ", ".join(said) if said else "")
+def _feed_title(filters: Filters, name: str | None = None) -> str:
+    said = ", ".join(f"{k} {v}" for k, v in filters.query().items())
+    if name:
+        return f"oversight: {name}" + (f" ({said})" if said else "")
+    return "oversight events" + (f": {said}" if said else "")
 
 
 def _queue(value: str | None) -> str:

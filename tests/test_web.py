@@ -167,3 +167,46 @@ def test_the_atom_feed_is_valid_escaped_and_links_to_event_pages(settings: Setti
     assert web.get(link.get("href", "").replace("http://127.0.0.1:8780", "")).status_code == 200
     everything = web.get("/feed.atom").text
     assert "<script>" not in everything and ET.fromstring(everything) is not None
+
+
+def feed_entries(text: str) -> list[str]:
+    return [e.findtext(f"{ATOM}id") or "" for e in ET.fromstring(text).findall(f"{ATOM}entry")]
+
+
+def test_a_saved_filter_is_followed_at_a_stable_url_and_feed(settings: Settings) -> None:
+    web = client(settings)
+    token = form_token(web.get("/?technology=face_recognition").text)
+    saved = web.post("/saved", data={"csrf": token, "name": "faces-tx", "q": "technology=face_recognition&state=TX"},
+                     follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == "/saved/faces-tx"
+    listed = web.get("/saved/faces-tx")  # the list of whatever the name holds
+    assert listed.status_code == 200 and {u.split("?")[0] for u in links(listed.text)} == {f"/events/{A2_FACE}"}
+    assert 'href="/saved/faces-tx.atom"' in web.get("/").text  # every list page offers the saved filters
+    feed = web.get("/saved/faces-tx.atom")
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(feed.text)
+    assert root.findtext(f"{ATOM}id") == "http://127.0.0.1:8780/saved/faces-tx.atom"
+    assert root.findtext(f"{ATOM}title") == "oversight: faces-tx (technology face_recognition, state TX)"
+    assert feed_entries(feed.text) == feed_entries(web.get("/feed.atom?technology=face_recognition&state=TX").text)
+    # Saving the name again changes what its URL shows; the URL stays.
+    web.post("/saved", data={"csrf": token, "name": "faces-tx", "q": "technology=robots"})
+    assert feed_entries(web.get("/saved/faces-tx.atom").text) == feed_entries(web.get("/feed.atom?technology=robots").text)
+    with db.reader(settings.lake) as con:
+        assert con.execute("SELECT name, query FROM saved_filters").fetchall() == [("faces-tx", "technology=robots")]
+    deleted = web.post("/saved/faces-tx/delete", data={"csrf": token}, follow_redirects=False)
+    assert deleted.status_code == 303 and "deleted+the+saved+filter+faces-tx" in deleted.headers["location"]
+    assert web.get("/saved/faces-tx").status_code == 404 and web.get("/saved/faces-tx.atom").status_code == 404
+
+
+def test_a_bad_name_filter_or_foreign_form_saves_nothing(settings: Settings) -> None:
+    web = client(settings)
+    token = form_token(web.get("/").text)
+    bad_name = web.post("/saved", data={"csrf": token, "name": "../Faces TX", "q": "technology=robots"})
+    assert bad_name.status_code == 400 and "filter name &#39;../Faces TX&#39;" in bad_name.text
+    bad_filter = web.post("/saved", data={"csrf": token, "name": "weeks", "q": "week=2026-13"})
+    assert bad_filter.status_code == 400 and "is not an ISO week" in bad_filter.text
+    foreign = client(settings).post("/saved", data={"csrf": "forged", "name": "faces", "q": "technology=robots"})
+    assert foreign.status_code == 403
+    assert web.post("/saved/faces/delete", data={"csrf": "forged"}).status_code == 403
+    with db.reader(settings.lake) as con:
+        assert con.execute("SELECT count(*) FROM saved_filters").fetchall() == [(0,)]
