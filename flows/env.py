@@ -1,4 +1,9 @@
-"""Process environment that must be set before Prefect, newspaper or tldextract are imported."""
+"""The process environment Prefect, newspaper and tldextract must find when they are imported.
+
+Set where a process starts, never at import: the CLI's callback before each command (`oversight serve` hands it
+to the flow runs it starts), prefect.yaml's deployment `env` for a Prefect worker's flow runs (a test keeps it
+equal to OFFLINE_DEFAULTS), the tests' conftest.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import os
 from pathlib import Path
 
 # Offline and quiet: no telemetry, no public-suffix-list download, bounded task threads.
-_DEFAULTS = {
+OFFLINE_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
     "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
@@ -18,7 +23,7 @@ _DEFAULTS = {
 
 def prepare_environment() -> None:
     """Set offline-safe defaults (explicit environment values win) and a per-project PREFECT_HOME."""
-    for key, value in _DEFAULTS.items():
+    for key, value in OFFLINE_DEFAULTS.items():
         os.environ.setdefault(key, value)
     if "PREFECT_HOME" not in os.environ:
         prefect_home = Path(os.environ.get("OVERSIGHT_HOME", ".oversight")) / "prefect"

@@ -1,4 +1,9 @@
-"""Prefect flows: thin wrappers that chain the stages, add retries, logging and schedules."""
+"""Prefect flows: thin wrappers that chain the stages, add retries, logging and schedules.
+
+Importing this module changes nothing: whoever starts the process sets its environment first (the CLI's
+callback, `oversight serve` for the flow runs it starts, prefect.yaml's `env` for a worker's flow runs, the
+tests' conftest), see flows/env.py.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,12 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec
 
-from oversight.flows.env import prepare_environment
+from prefect import flow, task
+from prefect.cache_policies import NONE
 
-prepare_environment()
-
-from prefect import flow, task  # noqa: E402 - the environment above must come first
-from prefect.cache_policies import NONE  # noqa: E402
-
-from oversight.flows.bus import Bus, open_bus  # noqa: E402
-from oversight.flows.outcomes import RUN_STAGES, Outcomes  # noqa: E402
-from oversight.schemas.settings import Settings, load_settings  # noqa: E402
+from oversight.flows.bus import Bus, open_bus
+from oversight.flows.outcomes import RUN_STAGES, Outcomes
+from oversight.schemas.settings import Settings, load_settings
 
 P = ParamSpec("P")
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-# newspaper3k's tldextract must use its bundled suffix list, never fetch one.
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+from oversight.flows.env import prepare_environment
+
+# The test process starts as the CLI does (importing the flows sets nothing): offline defaults, among them
+# tldextract's bundled suffix list (never a download), and a PREFECT_HOME under OVERSIGHT_HOME or ./.oversight.
+prepare_environment()
 
 from tests.httpserver import HTTPTestServer  # noqa: E402
 

@@ -65,8 +65,10 @@ def test_a_command_reads_its_settings_from_the_environment_once(tmp_path: Path,
     assert (tmp_path / "home" / "runs.jsonl").exists()  # the run log went where that one reading said
 
 
-def test_importing_the_cli_changes_no_environment_and_makes_no_folder(tmp_path: Path) -> None:
-    probe = ("import os; before = dict(os.environ); import oversight.flows.cli; "
+# The CLI, and the flows module that prefect.yaml's entrypoints, `oversight serve` and a worker's flow runs load.
+@pytest.mark.parametrize("module", ["oversight.flows.cli", "oversight.flows.pipeline"])
+def test_importing_changes_no_environment_and_makes_no_folder(module: str, tmp_path: Path) -> None:
+    probe = (f"import os; before = dict(os.environ); import {module}; "
              "print(dict(os.environ) == before, os.path.exists('.oversight'))")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OVERSIGHT_"))}
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,

@@ -10,6 +10,7 @@ from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import Flow
 
 from oversight.flows.cli import PREFECT_YAML
+from oversight.flows.env import OFFLINE_DEFAULTS
 from oversight.flows.serve import SERVE_TAG, deployment_specs, load_entrypoint, served_deployments
 
 SPECS = deployment_specs(PREFECT_YAML)
@@ -58,6 +59,13 @@ def test_serve_builds_the_same_deployments_with_retries() -> None:
     assert all(SERVE_TAG in d.tags and d.paused is False for d in built.values())
     assert [s.get("work_pool", {}).get("job_variables", {}).get("env", {}).get("PREFECT_FLOWS_DEFAULT_RETRIES")
             for s in SPECS] == ["1", "1", "3", "2"]
+
+
+def test_a_workers_flow_runs_start_offline_as_the_cli_does() -> None:
+    # Importing flows/pipeline.py sets nothing, so a worker's flow run gets the CLI's defaults from its env.
+    for spec in SPECS:
+        env = spec["work_pool"]["job_variables"]["env"]
+        assert {k: env.get(k) for k in OFFLINE_DEFAULTS} == OFFLINE_DEFAULTS, spec["name"]
 
 
 def test_scheduled_runs_never_overlap_and_a_second_digest_waits_its_turn() -> None:
