@@ -11,6 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from oversight.schemas.records import FeedEntry
+from oversight.warehouse.columns import columns
 from oversight.warehouse.db import sql, write_tables
 
 
@@ -54,19 +55,10 @@ class PollResult:
     redirected_to: str | None = None
 
 
-_POLL_SCHEMA = pa.schema([
-    ("feed_url", pa.string()), ("polled_at", pa.timestamp("us", tz="UTC")), ("outcome", pa.string()),
-    ("status", pa.int32()), ("error", pa.string()), ("failed", pa.bool_()), ("new_entries", pa.int64()),
-    ("interval_s", pa.float64()), ("etag", pa.string()), ("last_modified", pa.string()),
-    ("redirected_to", pa.string()),
-])
-_ENTRY_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("url", pa.string()), ("feed_url", pa.string()), ("title", pa.string()),
-    ("published", pa.timestamp("us", tz="UTC")), ("polled_at", pa.timestamp("us", tz="UTC")),
-])
-_FEED_SCHEMA = pa.schema([
-    ("feed_url", pa.string()), ("title", pa.string()), ("html_url", pa.string()), ("category", pa.string()),
-])
+# The batches' columns come from the records' fields (warehouse/columns.py).
+_POLL_SCHEMA = pa.schema(columns(PollResult))
+_ENTRY_SCHEMA = pa.schema(columns(FeedEntry, exclude=("summary",)))
+_FEED_SCHEMA = pa.schema(columns(FeedRow))
 
 
 def register_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[FeedRow]) -> int:

@@ -8,35 +8,22 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from oversight.schemas.records import DeadLetter, TaggedArticle, stable_id
+from oversight.schemas.records import Article, DeadLetter, Event, Mention, TaggedArticle, stable_id
+from oversight.warehouse.columns import columns
 from oversight.warehouse.db import run_with_tables, transaction, write_tables
 
-_ARTICLE_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("url", pa.string()), ("feed_url", pa.string()), ("outlet", pa.string()),
-    ("status", pa.string()), ("http_status", pa.int32()), ("title", pa.string()), ("text", pa.string()),
-    ("authors", pa.list_(pa.string())), ("published", pa.timestamp("us", tz="UTC")),
-    ("language", pa.string()), ("top_image", pa.string()), ("extractor", pa.string()),
-    ("fingerprint", pa.string()), ("duplicate_of", pa.string()),
-    ("fetched_at", pa.timestamp("us", tz="UTC")), ("tag_status", pa.string()), ("tagger_version", pa.string()),
-])
-_MENTION_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("label", pa.string()), ("text", pa.string()), ("start_char", pa.int32()),
-    ("end_char", pa.int32()), ("sentence", pa.string()), ("canonical_id", pa.string()),
-    ("canonical_name", pa.string()), ("state", pa.string()), ("technology", pa.string()),
-])
-_EVENT_SCHEMA = pa.schema([
-    ("event_id", pa.string()), ("article_id", pa.string()), ("agency_id", pa.string()), ("agency", pa.string()),
-    ("agency_state", pa.string()), ("technology", pa.string()), ("vendor_id", pa.string()),
-    ("vendor", pa.string()), ("action", pa.string()), ("evidence", pa.string()),
-    ("evidence_start", pa.int32()), ("evidence_end", pa.int32()), ("confidence", pa.float64()),
-    ("needs_review", pa.bool_()), ("published", pa.timestamp("us", tz="UTC")),
-])
+# Each batch's columns come from its records' fields (warehouse/columns.py); the rest are the keys that tie a
+# row to its article. An article's row is the Article plus the scalars of its tagging.
+_ARTICLE_ID = pa.field("article_id", pa.string())
+_ARTICLE_SCHEMA = pa.schema([*columns(Article), *columns(TaggedArticle, only=("tag_status", "tagger_version"))])
+_MENTION_SCHEMA = pa.schema([_ARTICLE_ID, *columns(Mention, rename={"start": "start_char", "end": "end_char"})])
+_EVENT_SCHEMA = pa.schema([pa.field("event_id", pa.string()), _ARTICLE_ID, *columns(Event),
+                           *columns(Article, only=("published",))])
 _PROMOTION_SCHEMA = pa.schema([("old", pa.string()), ("new", pa.string())])
-_DEAD_SCHEMA = pa.schema([
-    ("dead_letter_id", pa.string()), ("stage", pa.string()), ("source_topic", pa.string()), ("key", pa.string()),
-    ("reason", pa.string()), ("error", pa.string()), ("payload", pa.string()), ("source_offset", pa.string()),
-    ("failed_at", pa.timestamp("us", tz="UTC")),
-])
+_DEAD_SCHEMA = pa.schema(columns(DeadLetter))
+# The batches landed into each lake table (tests/test_columns.py checks the tables have these columns).
+LANDED_SCHEMAS = {"articles": _ARTICLE_SCHEMA, "mentions": _MENTION_SCHEMA, "events": _EVENT_SCHEMA,
+                  "dead_letters": _DEAD_SCHEMA}
 
 
 def event_id(article_id: str, agency_id: str, technology: str) -> str:
