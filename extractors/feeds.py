@@ -1,4 +1,5 @@
-"""Feed parsing (RSS, Atom, JSON Feed) into FeedEntry records, feed discovery and adaptive poll intervals."""
+"""Feed parsing (RSS, Atom, JSON Feed) into FeedEntry records, feed discovery, adaptive poll intervals and
+what a poll says about a feed's health."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ import feedparser
 import lxml.html
 from lxml.etree import ParserError
 
+from oversight.extractors.fetch import FetchResult
 from oversight.extractors.opml import FeedSource, OPMLError, read_opml, write_opml
 from oversight.extractors.urls import article_id, canonical_url, unwrap_redirect
+from oversight.schemas.feeds import DueFeed, PollResult
 from oversight.schemas.records import FeedEntry
 from oversight.schemas.text import clean_text
 
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json",
                         "application/rdf+xml", "application/json"})
 __all__ = ["FeedError", "FeedSource", "OPMLError", "ParsedFeed", "declared_refresh", "discover_feeds", "next_poll_interval",
-           "parse_feed", "read_opml", "write_opml"]
+           "parse_feed", "poll_result", "read_opml", "write_opml"]
 SUMMARY_CHARS = 2000
 
 
@@ -242,3 +245,26 @@ def next_poll_interval(previous: float, new_entries: int, *, consecutive_failure
     previous = min(max(previous, minimum), maximum)
     factor = 1.5 if new_entries <= 0 else min(1.5, max(0.5, TARGET_NEW_PER_POLL / new_entries))
     return min(max(previous * factor, minimum, declared or 0.0), maximum)
+
+
+def poll_result(feed: DueFeed, result: FetchResult, parsed: ParsedFeed | None, new: int,
+                failure: tuple[str, str] | None = None) -> PollResult:
+    """What one poll says about a feed: its outcome, whether it failed (a fetch that was not ok or not
+    modified, a feed that did not parse, or a `failure` (outcome, error) found after parsing), the error or
+    the parser's complaint, the validators to send next time (only from an ok answer) and the next interval."""
+    ok = failure is None and result.outcome in ("ok", "not_modified") and (
+        parsed is not None or result.outcome == "not_modified")
+    outcome = result.outcome if result.outcome != "ok" else ("ok" if parsed is not None else "bad_feed")
+    outcome = failure[0] if failure else outcome
+    error = (failure[1] if failure else result.error) if not ok else (parsed.problem if parsed else None)
+    failures = 0 if ok else feed.consecutive_failures + 1
+    declared = max((parsed.refresh_s or 0.0) if parsed else 0.0, result.max_age or 0.0) or None
+    interval = next_poll_interval(feed.poll_interval_s or MIN_POLL_INTERVAL, new, consecutive_failures=failures,
+                                  declared=declared)
+    return PollResult(
+        feed_url=feed.feed_url, polled_at=datetime.now(UTC), outcome=outcome, status=result.status,
+        error=error, failed=not ok, new_entries=new, interval_s=interval,
+        etag=result.etag if outcome == "ok" else None,
+        last_modified=result.last_modified if outcome == "ok" else None,
+        redirected_to=result.permanent_redirect,
+    )

@@ -4,34 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
-from oversight.extractors.feeds import (
-    MIN_POLL_INTERVAL,
-    FeedError,
-    ParsedFeed,
-    next_poll_interval,
-    parse_feed,
-)
+from oversight.extractors.feeds import FeedError, ParsedFeed, parse_feed, poll_result
 from oversight.extractors.fetch import FetchResult, fetch_feeds
 from oversight.extractors.opml import read_opml
 from oversight.flows.bus import Bus
 from oversight.flows.cpu import ItemTimeout, time_budget
 from oversight.flows.outcomes import Outcomes
 from oversight.schemas import topics
+from oversight.schemas.feeds import DueFeed
 from oversight.schemas.records import DeadLetter, FeedEntry, encode, record_key
 from oversight.schemas.settings import Settings
 from oversight.warehouse import db
-from oversight.warehouse.feeds import (
-    DueFeed,
-    FeedRow,
-    PollResult,
-    due_feeds,
-    record_poll,
-    register_feeds,
-    unseen_entries,
-)
+from oversight.warehouse.feeds import FeedRow, due_feeds, record_poll, register_feeds, unseen_entries
 
 log = logging.getLogger("oversight.poll")
 
@@ -63,8 +49,8 @@ def poll_stage(settings: Settings, bus: Bus, only: Sequence[str] | None = None, 
     bus.produce(topics.ENTRIES, messages)
     bus.produce(topics.DEAD_LETTERS, [(record_key(d), encode(d)) for d in dead])
     new_per_feed = _count_by_feed(new)
-    results = [_poll_result(settings, f, r, parsed[f.feed_url], new_per_feed.get(f.feed_url, 0),
-                            failed.get(f.feed_url)) for f, r in zip(due, fetched, strict=True)]
+    results = [poll_result(f, r, parsed[f.feed_url], new_per_feed.get(f.feed_url, 0), failed.get(f.feed_url))
+               for f, r in zip(due, fetched, strict=True)]
     with db.writer(settings.lake) as con:
         record_poll(con, results, new)
     for res in results:
@@ -121,29 +107,6 @@ def _feed_dead_letter(feed: DueFeed, reason: str, error: str, content: bytes) ->
     payload = content[:65536].decode("utf-8", errors="replace")
     return DeadLetter.of("poll", "feeds", feed.feed_url, reason, error, payload, feed.fetch_url,
                          identity=("poll", feed.feed_url, reason, payload))
-
-
-def _poll_result(
-    settings: Settings, feed: DueFeed, result: FetchResult, parsed: ParsedFeed | None, new: int,
-    failure: tuple[str, str] | None = None,
-) -> PollResult:
-    ok = failure is None and result.outcome in ("ok", "not_modified") and (
-        parsed is not None or result.outcome == "not_modified")
-    outcome = result.outcome if result.outcome != "ok" else ("ok" if parsed is not None else "bad_feed")
-    outcome = failure[0] if failure else outcome
-    error = (failure[1] if failure else result.error) if not ok else (parsed.problem if parsed else None)
-    failures = 0 if ok else feed.consecutive_failures + 1
-    now = datetime.now(UTC)
-    declared = max((parsed.refresh_s or 0.0) if parsed else 0.0, result.max_age or 0.0) or None
-    interval = next_poll_interval(feed.poll_interval_s or MIN_POLL_INTERVAL, new, consecutive_failures=failures,
-                                  declared=declared)
-    return PollResult(
-        feed_url=feed.feed_url, polled_at=now, outcome=outcome, status=result.status,
-        error=error, failed=not ok, new_entries=new, interval_s=interval,
-        etag=result.etag if outcome == "ok" else None,
-        last_modified=result.last_modified if outcome == "ok" else None,
-        redirected_to=result.permanent_redirect,
-    )
 
 
 def _count_by_feed(entries: Sequence[FeedEntry]) -> dict[str, int]:

@@ -16,15 +16,18 @@ from oversight.extractors.feeds import (
     MIN_POLL_INTERVAL,
     FeedError,
     FeedSource,
+    ParsedFeed,
     discover_feeds,
     next_poll_interval,
     parse_feed,
+    poll_result,
     read_opml,
     write_opml,
 )
-from oversight.extractors.fetch import cache_max_age, fetch_feeds
+from oversight.extractors.fetch import FetchResult, cache_max_age, fetch_feeds
 from oversight.extractors.opml import OPMLError
 from oversight.extractors.urls import article_id
+from oversight.schemas.feeds import DueFeed
 from oversight.schemas.settings import Settings
 from tests.httpserver import HTTPTestServer
 
@@ -187,6 +190,50 @@ def test_poll_interval_adapts() -> None:
     assert next_poll_interval(MAX_POLL_INTERVAL, 0) == MAX_POLL_INTERVAL
     failing = [next_poll_interval(hour, 0, consecutive_failures=n) for n in range(1, 12)]
     assert failing == sorted(failing) and failing[-1] == MAX_POLL_INTERVAL  # days of failure: daily
+
+
+FEED = DueFeed("https://x.example/feed", "https://x.example/feed", '"old"', None, consecutive_failures=2,
+               poll_interval_s=3600.0, last_new_entry_at=None)
+
+
+def _fetched(outcome: str, **fields: object) -> FetchResult:
+    return FetchResult(FEED.fetch_url, FEED.fetch_url, outcome, **fields)  # type: ignore[arg-type]
+
+
+def test_a_good_poll_resets_the_failures_and_keeps_the_new_validators() -> None:
+    parsed = ParsedFeed("t", [], problem="mismatched tag at line 9")
+    result = poll_result(FEED, _fetched("ok", status=200, etag='"new"', last_modified="Mon"), parsed, new=3)
+    assert (result.outcome, result.failed, result.status, result.new_entries) == ("ok", False, 200, 3)
+    assert (result.etag, result.last_modified) == ('"new"', "Mon")
+    assert result.error == "mismatched tag at line 9"  # usable, but the parser's complaint is kept
+    assert result.interval_s == next_poll_interval(3600.0, 3)  # on target: no failure back-off
+
+
+def test_not_modified_is_healthy_and_sends_no_validators_back() -> None:
+    result = poll_result(FEED, _fetched("not_modified", status=304, etag='"old"'), None, new=0)
+    assert (result.outcome, result.failed, result.error, result.etag) == ("not_modified", False, None, None)
+
+
+def test_a_failed_fetch_counts_one_more_failure_and_backs_off() -> None:
+    result = poll_result(FEED, _fetched("http_503", status=503, error="server error", etag='"x"'), None, new=0)
+    assert (result.outcome, result.failed, result.error, result.etag) == ("http_503", True, "server error", None)
+    assert result.interval_s == next_poll_interval(3600.0, 0, consecutive_failures=3)
+
+
+def test_a_feed_that_failed_after_its_fetch_is_recorded_with_that_failure() -> None:
+    unparsed = poll_result(FEED, _fetched("ok", status=200, etag='"new"'), None, 0, ("bad_feed", "not a feed"))
+    assert (unparsed.outcome, unparsed.failed, unparsed.error, unparsed.etag) == ("bad_feed", True, "not a feed", None)
+    parsed = ParsedFeed("t", [], problem=None)
+    bad_entry = poll_result(FEED, _fetched("ok", status=200), parsed, 2, ("bad_entry", "entry cannot be encoded"))
+    assert (bad_entry.outcome, bad_entry.failed, bad_entry.new_entries) == ("bad_entry", True, 2)
+    assert poll_result(FEED, _fetched("ok", status=200), None, 0).outcome == "bad_feed"  # nothing parsed, no reason
+
+
+def test_the_next_poll_waits_at_least_what_the_feed_or_its_server_declares() -> None:
+    parsed = ParsedFeed("t", [], problem=None, refresh_s=6 * 3600.0)
+    assert poll_result(FEED, _fetched("ok", status=200), parsed, 30).interval_s == 6 * 3600.0
+    cached = poll_result(FEED, _fetched("ok", status=200, max_age=8 * 3600.0), parsed, 30)
+    assert cached.interval_s == 8 * 3600.0
 
 
 @given(st.floats(0, 1e7), st.integers(0, 10_000), st.integers(0, 1000))

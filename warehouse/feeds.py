@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from oversight.schemas.feeds import DueFeed, PollResult
 from oversight.schemas.records import FeedEntry
 from oversight.warehouse.columns import columns
 from oversight.warehouse.db import sql, write_tables
@@ -23,36 +23,6 @@ class FeedRow:
     title: str | None = None
     html_url: str | None = None
     category: str | None = None
-
-
-@dataclass(frozen=True)
-class DueFeed:
-    """A feed whose poll time has come, with its conditional-GET validators and history."""
-
-    feed_url: str
-    fetch_url: str
-    etag: str | None
-    last_modified: str | None
-    consecutive_failures: int
-    poll_interval_s: float | None
-    last_new_entry_at: datetime | None
-
-
-@dataclass(frozen=True)
-class PollResult:
-    """What one poll of one feed found, to be written back to the feeds table."""
-
-    feed_url: str
-    polled_at: datetime
-    outcome: str
-    status: int | None
-    error: str | None
-    failed: bool
-    new_entries: int
-    interval_s: float
-    etag: str | None = None
-    last_modified: str | None = None
-    redirected_to: str | None = None
 
 
 # The batches' columns come from the records' fields (warehouse/columns.py).
