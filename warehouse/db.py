@@ -67,11 +67,14 @@ def is_commit_conflict(exc: BaseException) -> bool:
 
 def transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T], what: str = "write",
                 fenced: bool = True) -> T:
-    """Run `work` in one transaction; a commit that conflicts with another writer reruns it from the start.
+    """Run `work` in one transaction; a commit that conflicts with another writer reruns it from the start,
+    anything else rolls it back and is raised. For the lake, and for a plain DuckDB file such as the search
+    index's (unfenced).
 
-    `fenced` (all but migrations, which run before the fence exists): the transaction also updates the one
-    row of `write_fence`, so that of two concurrent writers the later always conflicts and reruns, seeing
-    the earlier's rows; DuckLake alone lets concurrent appends (two MERGEs inserting one id) both commit.
+    `fenced` (all lake writes but migrations, which run before the fence exists, and compaction): the
+    transaction also updates the one row of the lake's `write_fence`, so that of two concurrent writers the
+    later always conflicts and reruns, seeing the earlier's rows; DuckLake alone lets concurrent appends (two
+    MERGEs inserting one id) both commit.
     """
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
         con.execute("BEGIN")

@@ -32,7 +32,7 @@ import duckdb
 
 from oversight.schemas.settings import LakeLocation
 from oversight.warehouse import lake
-from oversight.warehouse.db import reader, sql
+from oversight.warehouse.db import reader, sql, transaction
 from oversight.warehouse.duckfile import quote_literal
 
 log = logging.getLogger(__name__)
@@ -251,23 +251,19 @@ def _publish(nxt: Path, current: Path) -> None:
 
 
 def _build(con: duckdb.DuckDBPyConnection, snapshot: int) -> int:
-    con.execute("BEGIN")
-    try:
+    def work() -> int:
         con.execute(sql("search_copy_all"), [snapshot])
         con.execute("PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', overwrite=1)")
         con.execute(sql("search_state"), [snapshot])
-        count = int(con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        return int(con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
+
+    count = transaction(con, work, "search index build", fenced=False)  # the index's file has no fence
     log.info("built the full-text index over %d article(s)", count)
     return count
 
 
 def _add_pending(con: duckdb.DuckDBPyConnection, upto: int, snapshot: int) -> int:
-    con.execute("BEGIN")
-    try:
+    def work() -> int:
         con.execute(sql("search_pending"), [upto + 1, snapshot])
         count = int(con.execute("SELECT count(*) FROM fts_pending").fetchall()[0][0])
         if count:
@@ -278,11 +274,9 @@ def _add_pending(con: duckdb.DuckDBPyConnection, upto: int, snapshot: int) -> in
             con.execute(sql("search_add"))
         con.execute(sql("search_state"), [snapshot])
         con.execute("DROP TABLE IF EXISTS fts_pending")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return count
+        return count
+
+    return transaction(con, work, "search index update", fenced=False)
 
 
 class BadQuery(ValueError):
