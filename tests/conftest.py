@@ -1,12 +1,15 @@
-"""Shared pytest fixtures: a real HTTP server on 127.0.0.1."""
+"""Shared pytest fixtures: a real HTTP server on 127.0.0.1, a Kafka-protocol broker, a PostgreSQL cluster, the
+research warehouse."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from oversight.flows.env import prepare_environment
+from oversight.schemas.settings import LakeLocation
 
 # The test process starts as the CLI does (importing the flows sets nothing): offline defaults, among them
 # tldextract's bundled suffix list (never a download), and a PREFECT_HOME under OVERSIGHT_HOME or ./.oversight.
@@ -64,3 +67,14 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 def pg_catalog(postgres_cluster: PostgresCluster) -> str:
     """OVERSIGHT_CATALOG for a new, empty database of the session's cluster."""
     return postgres_cluster.catalog()
+
+
+# --- The research warehouse (tests/research_fixtures.py), where the CLI looks for it ---
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LakeLocation:
+    """A lake in tmp_path/w holding the research batch; OVERSIGHT_HOME points at it."""
+    from tests.research_fixtures import research_warehouse
+
+    lake = research_warehouse(tmp_path / "w")
+    monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
+    return lake

@@ -21,16 +21,11 @@ from oversight.warehouse.digest import (
     write_digest,
 )
 from oversight.warehouse.digest_charts import PALETTE
-from tests.research_fixtures import Ev, at, land, research_warehouse, story
+from tests.research_fixtures import Ev, at, land, story
 
 SECTIONS = ["New adoptions", "Unconfirmed adoptions (need review)", "Pending decisions",
             "Bans, ends and rejections", "Rising technologies", "Vendor activity", "Most covered agencies",
             "The week's volume"]
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> LakeLocation:
-    return research_warehouse(tmp_path / "w")
 
 
 def _write(warehouse: LakeLocation, week: str | None, out: Path) -> list[Path]:

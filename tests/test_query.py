@@ -13,17 +13,9 @@ from typer.testing import CliRunner
 from oversight.flows.cli import app
 from oversight.schemas.settings import LakeLocation
 from oversight.warehouse import db
-from tests.research_fixtures import research_warehouse
 
 runner = CliRunner()
 SQL = "SELECT iso_week, technology, articles FROM weekly_technology_mentions ORDER BY week_start, technology"
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LakeLocation:
-    lake = research_warehouse(tmp_path / "w")
-    monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
-    return lake
 
 
 def test_query_prints_a_table(warehouse: LakeLocation) -> None:

