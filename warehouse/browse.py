@@ -131,7 +131,8 @@ class EventPage:
 
 def event_page(con: duckdb.DuckDBPyConnection, event_id: str, timeline_limit: int = 50) -> EventPage | None:
     """The event, its article marked up, the article's other events, the agency's timeline, its corrections."""
-    found = _dicts(con.execute(sql("web_event"), {"event_id": event_id}))
+    article_events = _dicts(con.execute(sql("web_article_events"), {"event_id": event_id}))
+    found = [e for e in article_events if e["event_id"] == event_id]
     if not found:
         return None
     article = {"article_id": found[0]["article_id"]}
@@ -146,7 +147,7 @@ def event_page(con: duckdb.DuckDBPyConnection, event_id: str, timeline_limit: in
         event=event,
         document=mark_up(_document(event), event["evidence"], event["evidence_start"], event["evidence_end"],
                          [(int(s), int(e), str(label), str(name)) for label, s, e, _, name in mentions]),
-        article_events=_dicts(con.execute(sql("web_article_events"), article)),
+        article_events=article_events,
         timeline=_timeline(con, event["agency_id"], timeline_limit),
         corrections=_dicts(con.execute(sql("web_event_corrections"), {"event_id": event_id, **article})),
         choices=choices,
