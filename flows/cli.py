@@ -28,6 +28,7 @@ from oversight.flows.cli_common import (
 )
 from oversight.flows.env import prepare_environment
 from oversight.flows.outcomes import Outcomes
+from oversight.flows.prefect_api import TemporaryApi
 from oversight.schemas.settings import load_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -54,12 +55,12 @@ SAMPLE_OVERRIDES = {"allow_private_networks": True, "per_host_interval": 0.0}
 log = logging.getLogger("oversight")
 
 
-def _wait_for_prefect() -> None:
+def _wait_for_prefect(api: TemporaryApi) -> None:
     """Import what the stages import on their first batch (trafilatura, datasketch: ~0.5 s), then wait for
     Prefect's API: the imports overlap its start instead of delaying the first batch."""
     import oversight.flows.extract  # noqa: F401
 
-    prefect_api.wait_ready()
+    api.wait_ready()
 
 
 def _feeds_file(path: Path | None) -> Path | None:
@@ -80,7 +81,7 @@ def run(
     """Poll the feeds, then fetch, extract, tag and land every new article (the main job)."""
     with pipeline_run("run --sample" if sample else "run", verbose) as run:
         if sample:
-            run.outcomes = _run_sample(force, limit)
+            run.outcomes = _run_sample(run.api, force, limit)
         else:
             from oversight.flows.pipeline import pipeline
             from oversight.flows.poll import import_feed_file
@@ -88,15 +89,15 @@ def run(
             feed_file = _feeds_file(feeds)
             if feed_file:
                 log.info("registered %d feed(s) from %s", import_feed_file(current_settings(), feed_file), feed_file)
-            _wait_for_prefect()
-            with prefect_api.flow_settings():
+            _wait_for_prefect(run.api)
+            with run.api.flow_settings():
                 run.outcomes = Outcomes(pipeline(None, force, limit))
     settings = current_settings()
     typer.echo(f"warehouse: {settings.lake.shown} (data in {settings.lake.data_path})")
     typer.echo(f'try: oversight query "{EXAMPLE_QUERY}"')
 
 
-def _run_sample(force: bool, limit: int | None) -> Outcomes:
+def _run_sample(api: TemporaryApi, force: bool, limit: int | None) -> Outcomes:
     from oversight.flows.sample import SampleError, sample_feed_urls, serve_sample
 
     settings = load_settings(**SAMPLE_OVERRIDES)
@@ -110,8 +111,8 @@ def _run_sample(force: bool, limit: int | None) -> Outcomes:
             with db.writer(settings.lake) as con:
                 register_feeds(con, [FeedRow(u, "oversight sample", base_url, "sample") for u in urls])
             log.info("serving the sample on %s (%d feeds)", base_url, len(urls))
-            _wait_for_prefect()
-            with prefect_api.flow_settings():
+            _wait_for_prefect(api)
+            with api.flow_settings():
                 return Outcomes(pipeline(urls, True, limit, overrides=SAMPLE_OVERRIDES))
     except SampleError as exc:
         fail(str(exc))
@@ -130,8 +131,8 @@ def poll(
         feed_file = _feeds_file(feeds)
         if feed_file:
             import_feed_file(current_settings(), feed_file)
-        prefect_api.wait_ready()
-        with prefect_api.flow_settings():
+        run.api.wait_ready()
+        with run.api.flow_settings():
             run.outcomes = Outcomes(poll_feeds(None, force))
 
 
@@ -143,8 +144,8 @@ def process(
     with pipeline_run("process") as run:
         from oversight.flows.pipeline import process as process_flow
 
-        _wait_for_prefect()
-        with prefect_api.flow_settings():
+        _wait_for_prefect(run.api)
+        with run.api.flow_settings():
             run.outcomes = Outcomes(process_flow(limit))
 
 

@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ import duckdb
 import typer
 
 from oversight.flows.outcomes import RUN_STAGES, Outcomes
+from oversight.flows.prefect_api import TemporaryApi
 from oversight.schemas.settings import Settings, load_settings
 from oversight.warehouse import db
 
@@ -72,9 +73,11 @@ def finish(command: str, started: datetime, outcomes: Outcomes, clock: float) ->
 
 @dataclass
 class Run:
-    """A command's run: its outcome counts are filled in by the body of `pipeline_run`."""
+    """A command's run: its outcome counts are filled in by the body of `pipeline_run`; it owns the Prefect API
+    its flows report to."""
 
     command: str
+    api: TemporaryApi = field(default_factory=TemporaryApi)
     outcomes: Outcomes = field(default_factory=Outcomes)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     clock: float = field(default_factory=time.monotonic)
@@ -82,20 +85,21 @@ class Run:
 
 @contextmanager
 def pipeline_run(command: str, verbose: bool = False, cpu_workers: bool = True) -> Iterator[Run]:
-    """The start-up of `run`, `poll` and `process`: Prefect's API and the CPU pool start in the background,
-    the bus is opened once so an unreachable broker fails at once; at the end the API is let go and the
-    summary printed and logged."""
-    from oversight.flows import cpu, prefect_api
+    """The start-up of `run`, `poll` and `process`: Prefect's API and the run's CPU pool start in the
+    background, the bus is opened once so an unreachable broker fails at once; at the end the API and the
+    pool are let go and the summary printed and logged."""
     from oversight.flows.bus import open_bus
+    from oversight.flows.cpu import CpuPool
 
     setup_logging(verbose)
     run = Run(command)
-    prefect_api.start_in_background()
-    if cpu_workers:
-        cpu.start_in_background(current_settings().cpu_workers)
-    open_bus(current_settings()).close()
-    yield run
-    prefect_api.stop_soon()
+    workers = current_settings().cpu_workers
+    with ExitStack() as owned:
+        owned.enter_context(run.api)
+        if cpu_workers and workers > 1:
+            owned.enter_context(CpuPool(workers, warm_tagger=True)).start_in_background()
+        open_bus(current_settings()).close()
+        yield run
     finish(run.command, run.started, run.outcomes, run.clock)
 
 

@@ -1,8 +1,10 @@
-"""One process pool per process for the CPU-bound stages (extract, tag), sized by OVERSIGHT_WORKERS."""
+"""The CPU pool of a run's CPU-bound stages (extract, tag), sized by OVERSIGHT_WORKERS, owned by what starts the
+run: the CLI command, a Prefect flow run or `oversight worker` opens `with CpuPool(n):` (or `run_pool`), and the
+stages inside the block submit their chunks to it through `submit_chunks`/`map_chunks`."""
 
 from __future__ import annotations
 
-import atexit
+import contextvars
 import logging
 import multiprocessing
 import os
@@ -20,9 +22,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 log = logging.getLogger("oversight.cpu")
 
-_POOL: ProcessPoolExecutor | None = None
-_WARM_TAGGER = False
-_LOCK = threading.Lock()
 # Below this many items a pool round trip (pickling, a worker's first model load) costs more than it saves.
 MIN_PARALLEL_ITEMS = 4
 CHUNKS_PER_WORKER = 4
@@ -33,22 +32,81 @@ OWNER_CHECK_S = 1.0
 PRELOAD = ["oversight.flows.extract", "oversight.extractors.tagger"]
 
 
-def pool(workers: int, warm_tagger: bool = False) -> ProcessPoolExecutor:
-    """The shared pool; workers keep what they load (the tagger, extractors) between batches.
+class CpuPool:
+    """`workers` processes that keep what they load (the extractors; the tagger, with `warm_tagger`) between
+    batches. Inside `with pool:` it is the pool of the code running there (and of threads that copy the
+    context, as the extract stage's fetching does); at the end of the block its workers stop."""
 
-    `warm_tagger` (for the pipeline, which tags what it extracts) loads the tagger in each new worker too.
-    """
-    global _POOL, _WARM_TAGGER
-    with _LOCK:
-        _WARM_TAGGER = _WARM_TAGGER or warm_tagger  # a replacement pool is as warm as the one it replaces
-        if _POOL is None:
-            # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
-            _POOL = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                        initargs=(os.getpid(), _WARM_TAGGER))
-            atexit.register(_POOL.shutdown, cancel_futures=True)
-        return _POOL
+    def __init__(self, workers: int, warm_tagger: bool = False) -> None:
+        self.workers = workers
+        self._warm_tagger = warm_tagger
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._tokens: list[contextvars.Token[CpuPool | None]] = []
+
+    def executor(self) -> ProcessPoolExecutor:
+        """The workers, started on first use (and again after `replace`)."""
+        with self._lock:
+            if self._executor is None:
+                # forkserver: Prefect and httpx run threads in this process, and fork() with threads can deadlock.
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(PRELOAD)
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                                     initargs=(os.getpid(), self._warm_tagger))
+            return self._executor
+
+    def start_in_background(self) -> None:
+        """Start the fork server and the workers now (in a thread), so their start, tagger included, overlaps
+        other start-up work."""
+        # The pool starts a worker per submitted call while none is idle: one no-op per worker starts them all.
+        threading.Thread(target=lambda: [self.executor().submit(int) for _ in range(self.workers)],
+                         name="cpu-pool-start", daemon=True).start()
+
+    def replace(self, executor: ProcessPoolExecutor) -> None:
+        """Kill a broken or stuck executor's workers; the next `executor()` starts fresh ones, as warm."""
+        with self._lock:
+            if self._executor is executor:
+                self._executor = None
+        # ProcessPoolExecutor cannot stop one stuck call; its processes are the only handle on it.
+        for process in list((executor._processes or {}).values()):
+            if process.is_alive():
+                process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop the workers (a chunk still queued is cancelled)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> CpuPool:
+        self._tokens.append(_CURRENT.set(self))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _CURRENT.reset(self._tokens.pop())
+        self.close()
+
+
+_CURRENT: contextvars.ContextVar[CpuPool | None] = contextvars.ContextVar("oversight_cpu_pool", default=None)
+
+
+def current_pool() -> CpuPool | None:
+    """The pool of the run this code is part of, if it has one."""
+    return _CURRENT.get()
+
+
+@contextmanager
+def run_pool(workers: int, warm_tagger: bool = False) -> Iterator[CpuPool | None]:
+    """The pool for a run: the one already in use (a CLI command's, started early), else one of its own for
+    the block; none for a single worker (everything runs in this process)."""
+    current = _CURRENT.get()
+    if current is not None or workers <= 1:
+        yield current
+        return
+    with CpuPool(workers, warm_tagger) as pool:
+        yield pool
 
 
 _WARM_PAGE = ("<html><head><title>Warm-up</title></head><body><article><p>"
@@ -89,15 +147,6 @@ def _warm_up(tagger: bool) -> None:
         logging.getLogger("oversight.cpu").warning("a CPU worker's warm-up failed: %r", exc)
 
 
-def start_in_background(workers: int) -> None:
-    """Start the fork server and the pipeline's workers now (in a thread), so their start, tagger included,
-    overlaps other start-up work."""
-    if workers > 1:
-        # The pool starts a worker per submitted call while none is idle: one no-op per worker starts them all.
-        threading.Thread(target=lambda: [pool(workers, warm_tagger=True).submit(int) for _ in range(workers)],
-                         name="cpu-pool-start", daemon=True).start()
-
-
 class ItemTimeout(Exception):
     """One item (a page, an article) ran past its time budget (OVERSIGHT_ITEM_TIME_BUDGET)."""
 
@@ -131,17 +180,17 @@ OnFail = Callable[[T, str, str], R]
 
 
 class Pending(Generic[T, R]):
-    """Results of chunks submitted to the pool (or of an in-process call made on demand), in input order.
+    """Results of chunks submitted to a pool (or of an in-process call made on demand), in input order.
 
     A chunk whose worker died, or that is not back within its budget (the worker is stuck), is retried once
-    on a fresh pool, then item by item; an item that still fails becomes `on_fail(item, reason, message)`.
+    on fresh workers, then item by item; an item that still fails becomes `on_fail(item, reason, message)`.
     """
 
-    def __init__(self, fn: Callable[[list[T]], list[R]], chunks: list[list[T]], workers: int,
-                 budget: float = 0.0, on_fail: OnFail[T, R] | None = None, in_process: bool = False) -> None:
-        self._fn, self._workers, self._budget, self._on_fail = fn, workers, budget, on_fail
+    def __init__(self, fn: Callable[[list[T]], list[R]], chunks: list[list[T]], pool: CpuPool | None,
+                 budget: float = 0.0, on_fail: OnFail[T, R] | None = None) -> None:
+        self._fn, self._pool, self._budget, self._on_fail = fn, pool, budget, on_fail
         self._chunks = chunks
-        self._submitted = [] if in_process else [_submit(fn, chunk, workers) for chunk in chunks]
+        self._submitted = [self._submit(chunk) for chunk in chunks] if pool is not None else []
 
     def result(self) -> list[R]:
         if not self._submitted:
@@ -149,63 +198,51 @@ class Pending(Generic[T, R]):
         return [r for chunk, sub in zip(self._chunks, self._submitted, strict=True)
                 for r in self._collect(chunk, sub, retried=False)]
 
+    def _submit(self, chunk: list[T]) -> tuple[ProcessPoolExecutor, Future[list[R]]]:
+        assert self._pool is not None  # only chunks of a pool's run are submitted
+        executor = self._pool.executor()
+        return executor, executor.submit(self._fn, chunk)
+
     def _collect(self, chunk: list[T], submitted: tuple[ProcessPoolExecutor, Future[list[R]]],
                  retried: bool) -> list[R]:
         executor, future = submitted
+        assert self._pool is not None
         # Every item gets its budget, plus one for the chunks the workers finish first, plus a (new) worker's start.
-        deadline = self._budget * (len(chunk) + self._workers) + POOL_START_S if self._budget > 0 else None
+        deadline = self._budget * (len(chunk) + self._pool.workers) + POOL_START_S if self._budget > 0 else None
         try:
             return future.result(timeout=deadline)
-        except CancelledError:  # queued on a pool replaced for another chunk's sake: not this chunk's fault
-            return self._collect(chunk, _submit(self._fn, chunk, self._workers), retried)
+        except CancelledError:  # queued on workers replaced for another chunk's sake: not this chunk's fault
+            return self._collect(chunk, self._submit(chunk), retried)
         except (BrokenProcessPool, FutureTimeout) as exc:
             reason = "timeout" if isinstance(exc, FutureTimeout) else "worker_died"
             why = (f"no answer from the CPU worker within {deadline:g} s; it was replaced"
                    if reason == "timeout" else f"the CPU worker died ({exc or 'killed'}); it was replaced")
             log.error("a chunk of %d item(s) failed: %s", len(chunk), why)
-            _replace(executor)
+            self._pool.replace(executor)
         if not retried:
-            return self._collect(chunk, _submit(self._fn, chunk, self._workers), retried=True)
+            return self._collect(chunk, self._submit(chunk), retried=True)
         if len(chunk) > 1:  # one at a time: an item that kills its worker then takes no other item with it
-            return [r for item in chunk for r in self._collect([item], _submit(self._fn, [item], self._workers),
-                                                                 retried=True)]
+            return [r for item in chunk for r in self._collect([item], self._submit([item]), retried=True)]
         if self._on_fail is None:
             raise RuntimeError(why)
         return [self._on_fail(chunk[0], reason, why)]
 
 
-def _submit(fn: Callable[[list[T]], list[R]], chunk: list[T],
-            workers: int) -> tuple[ProcessPoolExecutor, Future[list[R]]]:
-    executor = pool(workers)
-    return executor, executor.submit(fn, chunk)
-
-
-def _replace(executor: ProcessPoolExecutor) -> None:
-    """Kill a broken or stuck pool's workers; the next `pool()` starts fresh ones."""
-    global _POOL
-    with _LOCK:
-        if _POOL is executor:
-            _POOL = None
-    # ProcessPoolExecutor cannot stop one stuck call; its processes are the only handle on it.
-    for process in list((executor._processes or {}).values()):
-        if process.is_alive():
-            process.kill()
-    executor.shutdown(wait=False, cancel_futures=True)
-
-
-def submit_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], workers: int, budget: float = 0.0,
+def submit_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], budget: float = 0.0,
                   on_fail: OnFail[T, R] | None = None) -> Pending[T, R]:
-    """Queue `fn` over chunks of `items` on the pool and return at once, so the caller can work meanwhile.
+    """Queue `fn` over chunks of `items` on the run's pool and return at once, so the caller can work meanwhile;
+    without a pool (a one-worker run), or for a handful of items, `fn` runs here when the result is asked for.
 
     `budget` is the seconds one item may take in a worker before its chunk counts as stuck (0: unbounded).
     """
-    if workers <= 1 or len(items) < MIN_PARALLEL_ITEMS:
-        return Pending(fn, [list(items)], workers, budget, on_fail, in_process=True)
+    pool = _CURRENT.get()
+    if pool is None or pool.workers <= 1 or len(items) < MIN_PARALLEL_ITEMS:
+        return Pending(fn, [list(items)], None, budget, on_fail)
     # Several chunks per worker: page and article costs vary a lot, and equal halves leave a core idle.
-    size = max(MIN_PARALLEL_ITEMS // 2, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
-    return Pending(fn, [list(items[i:i + size]) for i in range(0, len(items), size)], workers, budget, on_fail)
+    size = max(MIN_PARALLEL_ITEMS // 2, -(-len(items) // (pool.workers * CHUNKS_PER_WORKER)))
+    return Pending(fn, [list(items[i:i + size]) for i in range(0, len(items), size)], pool, budget, on_fail)
 
 
-def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
-    """`fn` over `items` split into chunks spread over the workers, results in input order."""
-    return submit_chunks(fn, items, workers).result()
+def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
+    """`fn` over `items` split into chunks spread over the run's pool, results in input order."""
+    return submit_chunks(fn, items).result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,7 +48,8 @@ class Fetching:
         self._chains = ThreadPoolExecutor(settings.fetch_lookahead + 1, thread_name_prefix="fetch")
 
     def submit(self, job: Callable[[], T]) -> Future[T]:
-        return self._chains.submit(job)
+        # In the caller's context: the job's extraction goes to the run's CPU pool (cpu.current_pool).
+        return self._chains.submit(contextvars.copy_context().run, job)
 
     def close(self) -> None:
         self._chains.shutdown(wait=True, cancel_futures=True)
@@ -67,7 +69,7 @@ def fetch_entries(settings: Settings, entries: Sequence[FeedEntry], session: Fet
     args = [(results[i].text or "", results[i].final_url, entries[i].published) for i in todo]
     budget = settings.item_time_budget
     return FetchedBatch(results, todo, submit_chunks(
-        partial(_extract_and_fingerprint, settings.extractor, budget), args, settings.cpu_workers, budget,
+        partial(_extract_and_fingerprint, settings.extractor, budget), args, budget,
         partial(_lost_page, settings.extractor)))
 
 
@@ -104,9 +106,9 @@ def extract_html_many(
     settings: Settings, htmls: Sequence[str], urls: Sequence[str],
     published: Sequence[datetime | None] | None = None,
 ) -> list[ExtractedPage]:
-    """Extract pages on every core (a process pool sized by OVERSIGHT_WORKERS), in input order."""
+    """Extract pages on the run's CPU pool (cpu.run_pool), in input order."""
     args = list(zip(htmls, urls, published or [None] * len(htmls), strict=True))
-    return map_chunks(partial(_extract_chunk, settings.extractor), args, settings.cpu_workers)
+    return map_chunks(partial(_extract_chunk, settings.extractor), args)
 
 
 def _extract_chunk(extractor: str, args: list[tuple[str, str, datetime | None]]) -> list[ExtractedPage]:

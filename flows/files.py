@@ -103,13 +103,15 @@ def _read_html(path: Path, cap: int) -> str:
 
 
 def extract_dir(settings: Settings, folder: Path, dest: Path) -> Outcomes:
-    """Extract every *.html / *.html.gz of a folder; one JSONL line per file, in name order."""
+    """Extract every *.html / *.html.gz of a folder on a CPU pool of its own (OVERSIGHT_WORKERS); one JSONL line
+    per file, in name order."""
     from oversight.extractors.httpbody import BodyTooLarge, BodyUndecodable
+    from oversight.flows.cpu import run_pool
     from oversight.flows.extract import extract_html_many
 
     files, outcomes = _html_files(folder), Outcomes()
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with dest.open("w", encoding="utf-8") as out:
+    with run_pool(settings.cpu_workers), dest.open("w", encoding="utf-8") as out:
         for start in range(0, len(files), 64):
             chunk = files[start:start + 64]
             htmls, unread = [], {}

@@ -129,12 +129,15 @@ def requeue_task(settings: Settings) -> dict[str, int]:
 
 
 def _process_stages(settings: Settings, outcomes: Outcomes, limit: int | None) -> dict[str, int]:
+    from oversight.flows.cpu import run_pool
     from oversight.flows.stages import STAGES
 
-    outcomes.merge(Outcomes(requeue_task(settings)))
-    for stage in STAGES:
-        outcomes.merge(Outcomes(stage_task(settings, stage, limit)))
-    outcomes.merge(Outcomes(prune_task(settings)))
+    # The run's CPU pool: the CLI command's when it started this flow, else the flow run's own.
+    with run_pool(settings.cpu_workers, warm_tagger=True):
+        outcomes.merge(Outcomes(requeue_task(settings)))
+        for stage in STAGES:
+            outcomes.merge(Outcomes(stage_task(settings, stage, limit)))
+        outcomes.merge(Outcomes(prune_task(settings)))
     return dict(outcomes)
 
 

@@ -43,14 +43,74 @@ class _Server:
         return f"http://127.0.0.1:{self.port}/api"
 
 
-_SERVER: _Server | None = None
+class TemporaryApi:
+    """Prefect's temporary API for one command: `with TemporaryApi() as api:` spawns it (unless PREFECT_API_URL
+    names a server already), `api.wait_ready()` points Prefect at it once it answers, and the end of the block
+    stops it and forgets its URL."""
 
+    def __init__(self) -> None:
+        self._server: _Server | None = None
 
-def start_in_background() -> None:
-    """Spawn the temporary API unless one runs already or a Prefect server is configured."""
-    global _SERVER
-    if _SERVER is None and not os.environ.get("PREFECT_API_URL"):
-        _SERVER = _spawn()
+    @property
+    def api_url(self) -> str | None:
+        """The URL of the API this object started, if it started one."""
+        return self._server.api_url if self._server else None
+
+    def start(self) -> None:
+        """Spawn the API unless this object runs one already or a Prefect server is configured."""
+        if self._server is None and not os.environ.get("PREFECT_API_URL"):
+            self._server = _spawn()
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Block until the API answers, then point Prefect at it (no-op when none was started)."""
+        if self._server is None:
+            return
+        timeout = timeout or float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60"))
+        deadline = time.monotonic() + timeout
+        while not healthy(self._server.api_url):
+            code = self._server.process.poll()
+            if code == _STARTUP_FAILED and self._server.retries < _PORT_RETRIES and _port_taken(self._server.port):
+                self._server = _spawn(self._server.retries + 1)
+            elif code is not None:
+                raise RuntimeError(f"Prefect's temporary API exited with code {code} before it answered "
+                                   f"(PREFECT_HOME={os.environ.get('PREFECT_HOME')}); see its error above")
+            elif time.monotonic() > deadline:
+                raise RuntimeError(f"Prefect's temporary API did not answer on {self._server.api_url} within "
+                                   f"{timeout:.0f} s (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
+            time.sleep(0.05)
+        use_api_url(self._server.api_url)
+
+    @contextlib.contextmanager
+    def flow_settings(self) -> Iterator[None]:
+        """Prefect settings for a flow run against this API: no flow-run heartbeats.
+
+        A sync flow joins its heartbeat thread at exit, which sleeps in 1 s steps (~1 s per run), and
+        heartbeats only serve to detect crashed runs on a lasting server; a temporary API ends with its command.
+        """
+        if self._server is None:
+            yield
+            return
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
+
+    def stop(self) -> None:
+        """Stop the API now (its graceful stop overlaps the rest of the exit; it is reaped at exit)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        if os.environ.get("PREFECT_API_URL") == server.api_url:
+            use_api_url(None)
+        if server.process.poll() is None:
+            server.process.terminate()
+
+    def __enter__(self) -> TemporaryApi:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def die_with_parent() -> None:
@@ -80,27 +140,6 @@ def _spawn(retries: int = 0) -> _Server:
     return _Server(process, port, retries)
 
 
-def wait_ready(timeout: float | None = None) -> None:
-    """Block until the API answers, then point Prefect at it (no-op when it was not started here)."""
-    global _SERVER
-    if _SERVER is None:
-        return
-    timeout = timeout or float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60"))
-    deadline = time.monotonic() + timeout
-    while not healthy(_SERVER.api_url):
-        code = _SERVER.process.poll()
-        if code == _STARTUP_FAILED and _SERVER.retries < _PORT_RETRIES and _port_taken(_SERVER.port):
-            _SERVER = _spawn(_SERVER.retries + 1)
-        elif code is not None:
-            raise RuntimeError(f"Prefect's temporary API exited with code {code} before it answered "
-                               f"(PREFECT_HOME={os.environ.get('PREFECT_HOME')}); see its error above")
-        elif time.monotonic() > deadline:
-            raise RuntimeError(f"Prefect's temporary API did not answer on {_SERVER.api_url} within {timeout:.0f} s "
-                               "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
-        time.sleep(0.05)
-    use_api_url(_SERVER.api_url)
-
-
 def _port_taken(port: int) -> bool:
     with socket.socket() as sock:
         try:
@@ -108,22 +147,6 @@ def _port_taken(port: int) -> bool:
         except OSError:
             return True
     return False
-
-
-@contextlib.contextmanager
-def flow_settings() -> Iterator[None]:
-    """Prefect settings for a flow run against the temporary API: no flow-run heartbeats.
-
-    A sync flow joins its heartbeat thread at exit, which sleeps in 1 s steps (~1 s per run), and heartbeats
-    only serve to detect crashed runs on a lasting server; a temporary API ends with this process.
-    """
-    if _SERVER is None:
-        yield
-        return
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        yield
 
 
 def healthy(api_url: str) -> bool:
@@ -144,18 +167,6 @@ def use_api_url(url: str | None) -> None:
         from prefect.context import refresh_global_settings_context
 
         refresh_global_settings_context()
-
-
-def stop_soon() -> None:
-    """Stop the API now (its graceful stop overlaps the rest of the exit) and forget it for this process."""
-    global _SERVER
-    if _SERVER is None:
-        return
-    server, _SERVER = _SERVER, None
-    if os.environ.get("PREFECT_API_URL") == server.api_url:
-        use_api_url(None)
-    if server.process.poll() is None:
-        server.process.terminate()  # reaped at exit
 
 
 def _reap(process: subprocess.Popen[bytes]) -> None:

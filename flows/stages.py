@@ -214,8 +214,7 @@ def _lost_article(value: bytes, reason: str, why: str) -> TagResult:
 def tag_prepare(settings: Settings, batch: list[Message]) -> Pending[bytes, TagResult]:
     """Queue a batch's tagging on the CPU pool now, so it runs while the batch before it is published."""
     budget = settings.item_time_budget
-    return submit_chunks(partial(_tag_values, budget), [m.value for m in batch], settings.cpu_workers, budget,
-                         _lost_article)
+    return submit_chunks(partial(_tag_values, budget), [m.value for m in batch], budget, _lost_article)
 
 
 def tag_step(settings: Settings, bus: Bus, batch: list[Message],

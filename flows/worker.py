@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from oversight.flows.bus import Bus, Consumer, Message, open_bus
+from oversight.flows.cpu import run_pool
 from oversight.flows.land import refresh_search
 from oversight.flows.outcomes import Outcomes
 from oversight.flows.stages import TRANSIENT, WORKERS, Stage, process_batch
@@ -55,8 +56,9 @@ def run_worker(settings: Settings, stage: str, stop: StopFlag, max_idle_s: float
     consumers = _open(bus, stages)
     outcomes, failures, indexed = Outcomes(), 0, 0
     idle_since: float | None = None  # set after the first poll, which includes the group join
-    run = ExitStack()  # what the worker's stages keep for its whole life (the extract stage's fetching)
+    run = ExitStack()  # what the worker keeps for its whole life: its CPU pool, the extract stage's fetching
     try:
+        run.enter_context(run_pool(settings.cpu_workers, warm_tagger=stage == "tag"))
         prepares = {s.name: s.preparer(settings, run) for s in stages}
         while not stop.stopped:
             try:
