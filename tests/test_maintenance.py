@@ -1,6 +1,7 @@
 """Maintenance of the lake: files per table stay bounded however many batches landed, cited snapshots survive
-expiry (their digest rebuilds byte for byte), it runs while a writer lands and a reader queries on a PostgreSQL
-catalog (nothing lost), and a SIGKILL during it leaves a lake the next run opens with every row."""
+expiry (their digest rebuilds byte for byte), it runs while `oversight worker land` commits and a reader
+queries on a PostgreSQL catalog (nothing lost), and a SIGKILL during it leaves a lake the next run opens with
+every row."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from oversight.flows.bus import open_bus
 from oversight.flows.cli import app
+from oversight.schemas import topics
+from oversight.schemas.records import encode
 from oversight.schemas.settings import LakeLocation, load_settings
 from oversight.warehouse import db
 from oversight.warehouse.maintenance import files_per_table, maintain
@@ -75,13 +79,6 @@ def test_files_stay_bounded_and_a_cited_snapshot_survives_expiry(
         assert len(search(con, "Skydio", None, 100)) >= 60
 
 
-WRITER = """
-import sys
-from pathlib import Path
-from tests.test_maintenance import land_small_batches
-from oversight.schemas.settings import load_settings
-land_small_batches(load_settings().lake, int(sys.argv[1]), int(sys.argv[2]))
-"""
 READER = """
 import time
 from oversight.schemas.settings import load_settings
@@ -98,34 +95,46 @@ while time.monotonic() < deadline:
 """
 
 
-def test_maintenance_while_a_writer_lands_and_a_reader_queries_loses_nothing(
+def test_maintenance_while_a_land_worker_commits_and_a_reader_queries_loses_nothing(
     tmp_path: Path, pg_catalog: str
 ) -> None:
     env = {**os.environ, "OVERSIGHT_HOME": str(tmp_path / "w"), "OVERSIGHT_CATALOG": pg_catalog,
-           "OVERSIGHT_DATA_PATH": str(tmp_path / "shared")}
-    lake = load_settings(home=tmp_path / "w", catalog=pg_catalog, data_path=str(tmp_path / "shared")).lake
+           "OVERSIGHT_DATA_PATH": str(tmp_path / "shared"), "OVERSIGHT_BUS": "embedded",
+           "OVERSIGHT_LAND_BATCH_SIZE": "1"}  # a commit per article: many small files for maintenance to merge
+    settings = load_settings(home=tmp_path / "w", catalog=pg_catalog, data_path=str(tmp_path / "shared"),
+                             bus="embedded")
+    lake = settings.lake
     land_small_batches(lake, 0, 20)
     before = live_files(lake)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, "1000", "40"], cwd=ROOT, env=env,
-                              stderr=subprocess.PIPE, text=True)
+    queued = [story(f"q{i}", at("2026-03-1" + str(i % 7)), [Ev(f"Village {i} Police Department", "OH",
+                                                                 "drones", "acquires", "Skydio")]) for i in range(40)]
+    bus = open_bus(settings)
+    try:
+        bus.produce(topics.TAGGED, [(t.article.article_id, encode(t)) for t in queued])
+    finally:
+        bus.close()
+    worker = subprocess.Popen([sys.executable, "-m", "oversight.flows", "worker", "land", "--max-idle", "3"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     reader = subprocess.Popen([sys.executable, "-c", READER], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
         runs = 0
-        while writer.poll() is None or runs < 2:
+        while worker.poll() is None or runs < 2:
             maintain(lake, keep_days=0, grace=timedelta(minutes=60))  # younger files may be a landing's
             runs += 1
-        _, err = writer.communicate(timeout=300)
-        assert writer.returncode == 0, err[-3000:]
+        out, _ = worker.communicate(timeout=300)
+        assert worker.returncode == 0, out[-3000:]
+        assert "land articles=40 " in out, out[-3000:]  # every commit of the worker went through
         assert reader.poll() is None, reader.communicate()[1][-3000:]  # it never failed
     finally:
-        if reader.poll() is None:
-            os.kill(reader.pid, signal.SIGKILL)
+        for process in (worker, reader):
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGKILL)
         reads, reader_err = reader.communicate(timeout=30)
     assert reads.split(), reader_err[-3000:]
     with db.reader(lake) as con:
         ids = con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchall()[0]
-    assert ids == (60, 60)  # every batch of the writer and of the start, each once
+    assert ids == (60, 60)  # every article of the start and of the worker's 40 commits, each once
     report = maintain(lake, keep_days=0, grace=timedelta(minutes=60))
     assert report.files_after["articles"] < before["articles"]
 
