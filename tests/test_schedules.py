@@ -133,6 +133,10 @@ def test_serve_runs_the_schedules_and_stops_cleanly_on_ctrl_c(env: dict[str, str
                                                                           "digest-2026-W41.md"},
                  "both digests to be written", log=log_path)
         assert not [r for r in flow_runs(env) if r["flow"] == "weekly-digest" and r["state"] == "Cancelled"]
+        # Maintenance (a daily schedule) asked for now runs beside the others on the lake they fill.
+        asked = prefect_cli(api, "deployment", "run", "maintain-warehouse/maintain-warehouse")
+        assert asked.returncode == 0, asked.stdout + asked.stderr
+        wait_for(lambda: completed(env, "maintain-warehouse"), "a completed maintenance run", log=log_path)
         children = psutil.Process(serve.pid).children(recursive=True)
         assert children  # Prefect's server at least
         # The review pages run beside the schedules, on the lake they fill.
