@@ -27,21 +27,24 @@ from oversight.warehouse import db  # noqa: E402
 from oversight.warehouse.maintenance import files_per_table, maintain  # noqa: E402
 from tests.postgres_cluster import PostgresCluster, start_cluster  # noqa: E402
 
-# One land process: `batches` batches of `size` articles (12 mentions, 2 events each) through the landing
-# stage's own function (originals looked up and rows merged in one transaction, retried on a conflict).
+# One land process: `batches` batches of `size` articles (12 mentions, 2 events each) through the Lander a land
+# worker keeps for its life (its turns at writing the lake; originals looked up and rows merged in one
+# transaction, retried on a conflict).
 LANDER = """
 import json, sys, time
 from bench.bench_warehouse import tagged_batch
-from oversight.flows.land import land_batch
+from oversight.flows.land import Lander
 from oversight.schemas.settings import load_settings
 from oversight.warehouse import db
 settings = load_settings()
 first, batches, size = (int(a) for a in sys.argv[1:4])
 prepared = [tagged_batch(first + b * size, size, 12) for b in range(batches)]
-land_batch(settings, prepared[0][:1])  # connection, extensions and migrations before the clock starts
+lander = Lander(settings)
+lander.land(prepared[0][:1])  # connection, extensions and migrations before the clock starts
 start = time.time()
 for batch in prepared:
-    land_batch(settings, batch)
+    lander.land(batch)
+lander.turns.close()
 print(json.dumps({"start": start, "end": time.time(), "commits": batches,
                   "conflicts": sum(db.CONFLICTS.values())}))
 """

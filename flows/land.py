@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import TracebackType
 
 import duckdb
 
@@ -16,6 +17,7 @@ from oversight.schemas.settings import Settings
 from oversight.warehouse import db
 from oversight.warehouse.loader import land_dead_letters, write_tagged
 from oversight.warehouse.search import refresh_search_index
+from oversight.warehouse.write_turns import WriteTurns
 
 log = logging.getLogger("oversight.land")
 
@@ -33,6 +35,17 @@ class Lander:
     settings: Settings
     index: DuplicateIndex = field(default_factory=DuplicateIndex)
     seen_upto: datetime | None = None
+    turns: WriteTurns = field(init=False)  # several land workers wait for each other instead of conflicting
+
+    def __post_init__(self) -> None:
+        self.turns = WriteTurns(self.settings.lake)
+
+    def __enter__(self) -> Lander:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.turns.close()
 
     def land(self, tagged: Sequence[TaggedArticle]) -> Outcomes:
         """Mark syndicated copies and upsert the batch in one lake transaction (both redone if a commit
@@ -54,7 +67,7 @@ class Lander:
             duplicates, promoted = mark_duplicates(self._window(con), tagged)
             return duplicates, promoted, write_tagged(con, tagged, duplicates, promoted)
 
-        with db.writer(self.settings.lake) as con:
+        with db.writer(self.settings.lake) as con, self.turns.turn():
             try:
                 duplicates, promoted, counts = db.transaction(con, attempt, "land")
             except BaseException:
@@ -81,7 +94,10 @@ class Lander:
 
 def land_batch(settings: Settings, tagged: Sequence[TaggedArticle], lander: Lander | None = None) -> Outcomes:
     """Land one batch, with the run's Lander when there is one (a one-off's reads the window afresh)."""
-    return (lander or Lander(settings)).land(tagged)
+    if lander is not None:
+        return lander.land(tagged)
+    with Lander(settings) as one_off:
+        return one_off.land(tagged)
 
 
 def land_dead_letter_batch(settings: Settings, letters: Sequence[DeadLetter]) -> Outcomes:

@@ -288,7 +288,8 @@ class Stage(Generic[P]):
 
     def preparer(self, settings: Settings, run: ExitStack) -> Callable[[list[Message]], P | None]:
         """The prepare for one run. What the stage keeps for the whole run is made once here and owned by it:
-        the extract stage's fetching (closed with `run`), the land stage's Lander (its near-duplicate window)."""
+        the extract stage's fetching (closed with `run`), the land stage's Lander (its near-duplicate window and
+        its turns at writing the lake)."""
         if self.name == "extract":
             from oversight.flows.extract import Fetching
 
@@ -297,7 +298,7 @@ class Stage(Generic[P]):
         if self.name == "land":
             from oversight.flows.land import Lander
 
-            lander = Lander(settings)
+            lander = run.enter_context(Lander(settings))
             return lambda batch: lander  # type: ignore[return-value]
         prepare = self.prepare
         return (lambda batch: prepare(settings, batch)) if prepare else (lambda batch: None)
