@@ -118,6 +118,28 @@ def test_review_forms_record_corrections_and_move_through_the_queue(settings: Se
                    follow_redirects=False).headers["location"].startswith(a4_face)
 
 
+def timeline_of(web: TestClient, event_path: str) -> str:
+    found = re.search(r'<table id="timeline">(.*?)</table>', web.get(event_path).text, re.S)
+    assert found
+    return found.group(1)
+
+
+def test_an_event_whose_agency_is_corrected_moves_to_the_other_agencys_timeline(settings: Settings) -> None:
+    web = client(settings)
+    austin = links(web.get("/?technology=robots").text)[0].split("?")[0]
+    assert A2_FACE not in timeline_of(web, austin) and timeline_of(web, austin).count("<tr") == 4
+    token = form_token(web.get(f"/events/{A2_FACE}").text)
+    moved = web.post(f"/events/{A2_FACE}/review", data={"csrf": token, "do": "correct", "reviewer": "ana",
+                                                        "set_agency": "Austin Police Department"})
+    assert moved.status_code == 200 and "agency agency:dallas-police-department -&gt;" in moved.text
+    assert A2_FACE in timeline_of(web, austin) and timeline_of(web, austin).count("<tr") == 5
+    assert timeline_of(web, f"/events/{A2_FACE}").count("<tr") == 5  # its page shows its new agency's
+    # Moved back, it leaves Austin's timeline again.
+    web.post(f"/events/{A2_FACE}/review", data={"csrf": token, "do": "correct", "reviewer": "ana",
+                                                "set_agency": "Dallas Police Department"})
+    assert A2_FACE not in timeline_of(web, austin)
+
+
 def test_bad_reviews_and_forged_forms_are_refused(settings: Settings) -> None:
     web = client(settings)
     page = web.get(f"/events/{A2_FACE}").text

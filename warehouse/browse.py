@@ -165,6 +165,10 @@ def choice_lists(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, st
 def _timeline(con: duckdb.DuckDBPyConnection, agency_id: str, limit: int) -> list[dict[str, Any]]:
     """The agency's latest events with their articles' titles; syndicated copies left out."""
     rows = _dicts(con.execute(sql("web_agency_timeline"), {"agency_id": agency_id, "limit": limit}))
+    moved = [r[0] for r in con.execute(sql("web_agency_moved_ids"), {"agency_id": agency_id}).fetchall()]
+    if moved:  # events a correction gave the agency: newest first with the rest
+        rows += _dicts(con.execute(sql("web_agency_moved"), {"agency_id": agency_id, "event_ids": moved}))
+        rows = sorted(sorted(rows, key=lambda r: r["event_id"]), key=lambda r: r["published"], reverse=True)[:limit]
     ids = sorted({r["article_id"] for r in rows})
     titles = {r["article_id"]: r for r in _dicts(con.execute(sql("web_article_titles"), {"article_ids": ids}))} \
         if ids else {}
