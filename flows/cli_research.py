@@ -104,8 +104,9 @@ def export(
 def search(
     terms: Annotated[list[str], typer.Argument(
         help='Words to look for in article titles and text: every word of one or two, all but one of three or '
-        'more (stemmed: "drone" finds "drones"); a "quoted phrase" must appear as written (quote it for the '
-        'shell too: \'"face recognition"\').')],
+        'more (stemmed: "drone" finds "drones"); words that name a technology ("facial recognition", "police '
+        'drones") also find the articles tagged with it; a "quoted phrase" must appear, its words in order '
+        '(stemmed: "plate readers" finds "plate reader"; quote it for the shell too: \'"face recognition"\').')],
     technology: Annotated[str | None, typer.Option(
         help="Only articles that mention this technology (a slug: face_recognition, drones, ...).")] = None,
     agency: Annotated[str | None, typer.Option(
@@ -118,7 +119,8 @@ def search(
 ) -> None:
     """Full-text search over articles, ranked by BM25: score, date, outlet, title, URL, tags and a snippet
     with the matches in [brackets]. Hits with every word come first; a hit that lacks a word of a long query
-    says which. Syndicated copies show as their original."""
+    says which, and one that holds a technology's name only through its tags says which technology.
+    Syndicated copies show as their original."""
     from oversight.warehouse.search import BadQuery, Filters, SearchIndexMissing, searching
     from oversight.warehouse.search import search as run_search
 
@@ -146,6 +148,8 @@ def search(
         typer.echo(f"        tags: {', '.join(tags) if tags else '-'}")
         if h.missing:
             typer.echo(f"        without: {', '.join(h.missing)}")
+        if h.through:
+            typer.echo(f"        as technology: {', '.join(h.through)}")
         if h.snippet:
             typer.echo(f"        {h.snippet}")
     typer.echo(f"{len(hits)} hit(s) for {query!r}" + (f" ({_described(filters)})" if _described(filters) else ""))

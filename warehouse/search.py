@@ -25,11 +25,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from oversight.extractors.tagging.gazetteer import load_technologies
 from oversight.schemas.settings import LakeLocation
 from oversight.warehouse import lake
 from oversight.warehouse.db import reader, sql, transaction
@@ -59,6 +61,7 @@ class SearchHit:
     technologies: list[str]
     snippet: str = ""
     missing: list[str] = field(default_factory=list)  # words of a long query this hit lacks (one at most)
+    through: list[str] = field(default_factory=list)  # technologies that stand in for query words its text lacks
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class Filters:
 
 @dataclass(frozen=True)
 class Query:
-    """A search as typed: loose words (each must appear, stemmed) and quoted phrases (each as written)."""
+    """A search as typed: loose words (each must appear, stemmed) and quoted phrases (each in order, stemmed)."""
 
     words: list[str]
     phrases: list[str]
@@ -95,17 +98,75 @@ class Query:
         """Every word, the phrases' included: each must be in a hit, and all of them rank it (BM25)."""
         return " ".join([*self.words, *self.phrases])
 
-    def phrase_patterns(self) -> list[str]:
-        """An RE2 pattern per phrase over lower-cased, accent-stripped text: its words in order, separated
-        only by spaces or punctuation ("real-time crime center" matches "real time crime center")."""
-        return [r"\b" + "[^a-z0-9]+".join(re.escape(w) for w in _words(p)) + r"\b"
-                for p in self.phrases if _words(p)]
+    def technologies(self) -> list[Named]:
+        """The runs of loose words that name a technology (quoted phrases stay as written)."""
+        return named_technologies(_words(" ".join(self.words)))
 
-    def highlight(self) -> re.Pattern[str]:
-        """What the snippet marks: each phrase, else each word (as the start of a word, so stems match)."""
-        parts = [r"[\W_]+".join(re.escape(w) for w in _words(p)) for p in self.phrases if _words(p)]
-        parts += [re.escape(w[:max(4, len(w) - 3)]) + r"\w*" for w in _words(" ".join(self.words))]
+    def highlight(self, named: list[Named] | None = None) -> re.Pattern[str]:
+        """What the snippet marks: each phrase, each word (as the start of a word, so stems match) and each name
+        of the technologies the query names (the words a hit may hold through its tags)."""
+        parts = [r"[\W_]+".join(_prefix(w) for w in _words(p)) for p in self.phrases if _words(p)]
+        names = sorted({name for n in named or [] for name in technology_names(n.technology)}, key=len,
+                       reverse=True)
+        parts += [r"[\W_]+".join(re.escape(w) for w in _words(name)) for name in names]
+        parts += [_prefix(w) for w in _words(" ".join(self.words))]
         return re.compile(r"\b(?:" + "|".join(parts or ["(?!)"]) + r")\b", re.I)
+
+
+def _prefix(word: str) -> str:
+    """A word as the start of a word, so that its stemmed forms match too ("readers" -> "read\\w*")."""
+    return re.escape(word[:max(4, len(word) - 3)]) + r"\w*"
+
+
+@dataclass(frozen=True)
+class Named:
+    """Loose words of a query that are a name of a technology in the tagger's gazetteer (a term or acronym of
+    extractors/gazetteers/built/technologies.json: "facial recognition", "police drones", "ALPR").
+
+    An article holds these words when it holds them as text, or when the tagger tagged it with the
+    technology (under any of its names), or, for an article the tagger did not read (another language), when
+    its text has a one-word name of the technology ("drones")."""
+
+    technology: str
+    words: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[tuple[str, ...], str]:
+    """Each term and acronym of every technology, as normalised words, to its slug."""
+    names: dict[tuple[str, ...], str] = {}
+    for slug, spec in sorted(load_technologies().items()):
+        for name in [*spec["terms"], *spec["acronyms"]]:
+            if _words(name):
+                names.setdefault(tuple(_words(name)), slug)
+    return names
+
+
+def technology_names(slug: str) -> list[str]:
+    """The gazetteer's terms for a technology slug (its acronyms are matched in a query, not in text)."""
+    return list(load_technologies()[slug]["terms"])
+
+
+def named_technologies(words: list[str]) -> list[Named]:
+    """The runs of `words` (normalised) that name a technology, the longest run at each place from the left:
+    "facial recognition cameras" -> face_recognition for "facial recognition"; "cameras" names none alone."""
+    names = _names()
+    longest = max(map(len, names))
+    found, i = [], 0
+    while i < len(words):
+        for j in range(min(len(words), i + longest), i, -1):
+            slug = names.get(tuple(words[i:j]))
+            if slug is not None:
+                found.append(Named(slug, tuple(words[i:j])))
+                i = j
+                break
+        else:
+            i += 1
+    return found
+
+
+def _one_word_names(slug: str) -> list[str]:
+    return sorted({w[0] for w in map(_words, technology_names(slug)) if len(w) == 1})
 
 
 def _words(text: str) -> list[str]:
@@ -287,8 +348,10 @@ def search(
     con: duckdb.DuckDBPyConnection, terms: str, since: date | None = None, limit: int = 20,
     filters: Filters | None = None,
 ) -> list[SearchHit]:
-    """Articles holding every word of `terms` and every "quoted phrase" as written, best first by BM25, with
-    a snippet around the first match; optionally narrowed by `filters` (and published on or after `since`).
+    """Articles holding every word of `terms` (all but one of three or more) and every "quoted phrase", words
+    stemmed, best first by BM25, with a snippet around the first match; optionally narrowed by `filters` (and
+    published on or after `since`). Words that name a technology are also held by the articles tagged with it
+    (see `Named`).
 
     `con` comes from `searching`: the lake with the search file attached.
     """
@@ -299,13 +362,32 @@ def search(
     loose = con.execute(sql("search_tokens"), {"words": " ".join(query.words)}).fetchall()
     if not stems:
         raise BadQuery(f"nothing to search for in {terms!r}: only common words, numbers or punctuation")
+    named = [n for n in query.technologies() if set(_stems(con, list(n.words))) & set(stems)]
     f = filters or Filters()
-    params = {"terms": list(stems), "phrases": query.phrase_patterns(), "technology": f.technology,
-              "agency": f.agency, "state": f.state, "since": since or f.since, "until": f.until, "limit": limit,
-              "may_miss": may_miss(len(loose))}
+    phrases = [_stems(con, _words(p)) for p in query.phrases if _words(p)]
+    params = {"terms": list(stems), "phrases": [" " + " ".join(p) + " " for p in phrases],
+              "phrase_patterns": [phrase_pattern(p) for p in phrases],
+              "named_technologies": [n.technology for n in named],
+              "named_stems": [[s for s in _stems(con, list(n.words)) if s in stems] for n in named],
+              "named_in_text": [_stems(con, _one_word_names(n.technology)) for n in named],
+              "technology": f.technology, "agency": f.agency, "state": f.state, "since": since or f.since,
+              "until": f.until, "limit": limit, "may_miss": may_miss(len(loose))}
     rows = con.execute(sql("search_articles"), params).fetchall()
-    pattern = query.highlight()
+    pattern = query.highlight(named)
     return [_hit(row, pattern, stems) for row in rows]
+
+
+def phrase_pattern(stems: list[str]) -> str:
+    """An RE2 pattern over lower-cased, accent-stripped text that every text holding the phrase of these stems
+    matches: each word begins with its stem but the last two letters (the porter stemmer rewrites at most
+    those: "happy" -> "happi", "possibility" -> "possibl"), the words apart only by what is not a letter or
+    digit. A text it matches may still not hold the phrase: the stemmed comparison decides."""
+    return "(^|[^a-z0-9])" + "[^a-z0-9]+".join(re.escape(s[:max(1, len(s) - 2)]) + "[a-z0-9]*" for s in stems)
+
+
+def _stems(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
+    """`words` as the index stems them (porter)."""
+    return list(con.execute(sql("search_stems"), {"words": words}).fetchall()[0][0]) if words else []
 
 
 def may_miss(words: int) -> int:
@@ -320,7 +402,7 @@ def may_miss(words: int) -> int:
 
 
 def _hit(row: tuple[Any, ...], pattern: re.Pattern[str], stems: dict[str, str]) -> SearchHit:
-    score, article_id, published, outlet, title, url, entities, technologies, text, matched = row
+    score, article_id, published, outlet, title, url, entities, technologies, text, matched, through = row
     missing = sorted(word for stem, word in stems.items() if stem not in set(matched))
     return SearchHit(float(score), article_id, published, outlet, title, url, list(entities), list(technologies),
-                     snippet(text, pattern), missing)
+                     snippet(text, pattern), missing, sorted(through))

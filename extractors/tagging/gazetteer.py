@@ -149,9 +149,16 @@ def _version() -> str:
 
 
 @lru_cache(maxsize=1)
+def load_technologies() -> dict[str, Any]:
+    """The technologies by contract slug, each with its surface `terms`, case-sensitive `acronyms`, `label` and
+    `exclude_context` words (technologies.json alone: search reads it without the agency tables)."""
+    return dict(_load_json("technologies.json")["technologies"])
+
+
+@lru_cache(maxsize=1)
 def load_gazetteer() -> Gazetteer:
     """Load every gazetteer file once per process."""
-    techs = _load_json("technologies.json")["technologies"]
+    techs = load_technologies()
     gaz = Gazetteer(
         version=_version(),
         tech_terms={slug: list(spec["terms"]) for slug, spec in techs.items()},
