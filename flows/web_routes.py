@@ -214,6 +214,7 @@ class Pages:
         return RedirectResponse(f"/saved/{name}", 303)
 
     async def delete_saved(self, request: Request) -> Response:
+        """Forget a saved filter (its URLs then answer 404); back to the list with a message."""
         name = request.path_params["name"][:80]
         try:
             await trusted_form(request)

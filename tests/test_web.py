@@ -138,6 +138,7 @@ def test_an_event_whose_agency_is_corrected_moves_to_the_other_agencys_timeline(
     web.post(f"/events/{A2_FACE}/review", data={"csrf": token, "do": "correct", "reviewer": "ana",
                                                 "set_agency": "Dallas Police Department"})
     assert A2_FACE not in timeline_of(web, austin)
+    assert timeline_of(web, f"/events/{A2_FACE}").count(f'href="/events/{A2_FACE}"') == 1  # Dallas's, once
 
 
 def test_bad_reviews_and_forged_forms_are_refused(settings: Settings) -> None:

@@ -3,6 +3,7 @@ ahead without it after their wait); a holder that dies lets go; landing takes it
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -82,26 +83,39 @@ def test_a_holder_that_dies_lets_go(home: Path) -> None:
         holder.wait(timeout=30)
 
 
-def test_landing_takes_turns_and_lands_while_another_writer_holds_one(home: Path) -> None:
+def articles_landed() -> int:
+    with db.reader(lake()) as con:
+        return int(con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
+
+
+def test_landing_waits_for_its_turn_and_goes_ahead_after_its_wait(home: Path) -> None:
     batch = [story(f"t{i}", at("2026-03-1" + str(i)), [Ev(f"Town {i} Police Department", "OH", "drones", "acquires")])
              for i in range(3)]
     with Lander(load_settings()) as lander:
-        lander.turns.wait_s = 0.2
         with WriteTurns(lake(), wait_s=1) as other, other.turn() as held:
             assert held
-            lander.land(batch[:1])  # waits its 0.2 s, then lands without the turn: nothing is lost
-        lander.land(batch[1:])
-    land_batch(load_settings(), batch)  # a one-off lander closes its turns; a redelivered batch lands once
+            landing = threading.Thread(target=lander.land, args=(batch[:1],))
+            landing.start()
+            landing.join(timeout=1.0)
+            assert landing.is_alive() and articles_landed() == 0  # waiting for the other writer's turn
+        landing.join(timeout=120)
+        assert not landing.is_alive() and articles_landed() == 1
+        lander.turns.wait_s = 0.2
+        with WriteTurns(lake(), wait_s=1) as other, other.turn():
+            lander.land(batch[1:2])  # waits its 0.2 s, then lands without the turn: nothing is lost
+        assert articles_landed() == 2
+    land_batch(load_settings(), batch)  # a one-off lander closes its turns; a redelivered article lands once
     with db.reader(lake()) as con:
         assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchall() == [(3, 3)]
 
 
-def test_an_unreachable_lock_never_stops_a_landing(tmp_path: Path) -> None:
+def test_an_unreachable_lock_never_stops_a_landing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     settings = load_settings(home=tmp_path / "w")
     with db.writer(settings.lake):
         pass
     (tmp_path / "w" / "catalog.sqlite.turns").mkdir()  # the lock file cannot be opened
-    with Lander(settings) as lander:
+    with caplog.at_level(logging.WARNING, logger="oversight.warehouse"), Lander(settings) as lander:
         lander.land([story("u1", at("2026-03-11"), [Ev("Uptown Police Department", "OH", "drones", "acquires")])])
+    assert "cannot take turns at writing the lake" in caplog.text and "catalog.sqlite.turns" in caplog.text
     with db.reader(settings.lake) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchall() == [(1,)]

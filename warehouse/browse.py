@@ -167,7 +167,8 @@ def _timeline(con: duckdb.DuckDBPyConnection, agency_id: str, limit: int) -> lis
     rows = _dicts(con.execute(sql("web_agency_timeline"), {"agency_id": agency_id, "limit": limit}))
     moved = [r[0] for r in con.execute(sql("web_agency_moved_ids"), {"agency_id": agency_id}).fetchall()]
     if moved:  # events a correction gave the agency: newest first with the rest
-        rows += _dicts(con.execute(sql("web_agency_moved"), {"agency_id": agency_id, "event_ids": moved}))
+        rows += _dicts(con.execute(sql("web_agency_moved"), {"agency_id": agency_id, "event_ids": moved,
+                                                             "limit": limit}))
         rows = sorted(sorted(rows, key=lambda r: r["event_id"]), key=lambda r: r["published"], reverse=True)[:limit]
     ids = sorted({r["article_id"] for r in rows})
     titles = {r["article_id"]: r for r in _dicts(con.execute(sql("web_article_titles"), {"article_ids": ids}))} \

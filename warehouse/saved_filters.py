@@ -13,7 +13,7 @@ import duckdb
 from oversight.warehouse.browse import Filters
 from oversight.warehouse.db import sql, transaction
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 
 
 class SavedFilterError(ValueError):
@@ -34,7 +34,7 @@ class SavedFilter:
 
 def check_name(name: str) -> str:
     """The name if it can be part of a URL path as it is, else SavedFilterError naming it."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise SavedFilterError(f"filter name {name[:80]!r}: use lower-case letters, digits and hyphens "
                                "(at most 60, starting with a letter or digit), e.g. face-recognition-wa")
     return name

@@ -3,9 +3,11 @@ landing transaction, so they wait for one another instead of all doing a batch's
 redoing it after a commit conflict (which is what the write fence alone makes them do).
 
 The lock only saves work; correctness stays with the fence (`db.transaction`): a writer that does not get its
-turn in time, or cannot reach the lock, goes ahead and the fence sorts it out. With a SQLite catalog (one
-machine) the lock is a file beside the catalog; with a PostgreSQL catalog (many machines) it is a session
-advisory lock in that database. Either is released by the system when its holder dies.
+turn in time, or cannot reach the lock, goes ahead and the fence sorts it out (and tries the lock again a
+minute later). With a SQLite catalog (one machine) the lock is a file beside the catalog; with a PostgreSQL
+catalog (many machines) it is a session advisory lock in that database, on a connection of its own (direct or
+session-pooled: a transaction pooler would hand the lock's session to others). Either is released when its
+holder dies; TCP keepalives end the session of a holder whose machine vanished within about a minute.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("oversight.warehouse")
 FILE_POLL_S = 0.01
+RETRY_AFTER_S = 60.0  # after the lock could not be reached, write without it this long, then try again
 
 
 class LockUnreachable(Exception):
@@ -48,7 +51,7 @@ class WriteTurns:
         self._key = int.from_bytes(digest[:8], "big", signed=True)
         self._file: IO[bytes] | None = None
         self._pg: psycopg.Connection[tuple[object, ...]] | None = None
-        self._broken = False  # the lock could not be reached: write without turns from now on
+        self._skip_until = 0.0  # the lock could not be reached: write without turns until then
 
     @contextmanager
     def turn(self) -> Iterator[bool]:
@@ -61,14 +64,14 @@ class WriteTurns:
                 self._release()
 
     def _acquire(self) -> bool:
-        if self._broken:
+        if time.monotonic() < self._skip_until:
             return False
         try:
             held = self._lock_file() if self._path else self._lock_postgres()
         except LockUnreachable as exc:  # the lock's own failure must never stop a landing
-            log.warning("cannot take turns at writing the lake %s (%s): writing without them",
-                        self.location.shown, exc)
-            self._broken = True
+            log.warning("cannot take turns at writing the lake %s (%s): writing without them for %.0f s",
+                        self.location.shown, exc, RETRY_AFTER_S)
+            self._skip_until = time.monotonic() + RETRY_AFTER_S
             self.close()
             return False
         if not held:
@@ -94,18 +97,22 @@ class WriteTurns:
             raise LockUnreachable(f"{self._path}: {exc}") from exc
 
     def _lock_postgres(self) -> bool:
-        import psycopg
-        from psycopg import errors
-
+        try:
+            import psycopg
+            from psycopg import errors
+        except ImportError as exc:
+            raise LockUnreachable(f"psycopg cannot be imported: {exc}") from exc
         try:
             if self._pg is None or self._pg.closed:
                 self._pg = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10,
-                                           application_name="oversight write turns")
-            # Waits in the server (woken as soon as the holder lets go), up to lock_timeout.
-            self._pg.execute(f"SET lock_timeout = '{int(self.wait_s * 1000)}ms'")
+                                           application_name="oversight write turns", keepalives=1,
+                                           keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+                self._pg.execute("SET statement_timeout = 0")
+            # Waits in the server (woken as soon as the holder lets go), up to lock_timeout (0 would mean forever).
+            self._pg.execute(f"SET lock_timeout = '{max(1, int(self.wait_s * 1000))}ms'")
             self._pg.execute("SELECT pg_advisory_lock(%s)", [self._key])
             return True
-        except errors.LockNotAvailable:
+        except (errors.LockNotAvailable, errors.QueryCanceled):
             return False
         except psycopg.Error as exc:
             raise LockUnreachable(hide_password(str(exc))) from exc
@@ -120,9 +127,12 @@ class WriteTurns:
             import psycopg
 
             try:
-                self._pg.execute("SELECT pg_advisory_unlock(%s)", [self._key])
+                released = self._pg.execute("SELECT pg_advisory_unlock(%s)", [self._key]).fetchone()
             except psycopg.Error as exc:  # closing the connection lets go of the lock too
                 self._hand_back_failed(hide_password(str(exc)))
+                return
+            if not (released and released[0]):  # the session changed under us: end it, whatever it holds
+                self._hand_back_failed("the lock was not held by this session any more")
 
     def _hand_back_failed(self, why: str) -> None:
         log.warning("could not hand back the turn at writing the lake (%s): closing it", why)

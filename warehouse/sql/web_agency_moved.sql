@@ -3,4 +3,6 @@
 SELECT event_id, article_id, coalesce(published, landed_at) AS published, technology, vendor, action, review_state
 FROM corrected_events
 WHERE event_id IN (SELECT unnest($event_ids))
-  AND tagged_agency_id <> $agency_id AND agency_id = $agency_id AND review_state <> 'rejected';
+  AND tagged_agency_id <> $agency_id AND agency_id = $agency_id AND review_state <> 'rejected'
+ORDER BY coalesce(published, landed_at) DESC, event_id
+LIMIT $limit;
