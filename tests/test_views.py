@@ -68,6 +68,26 @@ def test_new_adoptions_are_first_sightings_with_the_first_article(con: duckdb.Du
     ]  # the Austin drone story of W11 is not new, the Portland ban is not an adoption
 
 
+def test_new_adoptions_carry_the_latest_adoption_of_the_pair(tmp_path: Path) -> None:
+    lake = lake_in(tmp_path)
+    land(lake, [
+        story("p1", at("2026-03-02"), [Ev("Orvale Police Department", "KS", "drones", "pilots")]),
+        story("p2", at("2026-04-06"), [Ev("Orvale Police Department", "KS", "drones", "acquires", "Skydio"),
+                                       Ev("Orvale Police Department", "KS", "drones", "uses")]),
+        story("p3", at("2026-05-04"), [Ev("Orvale Police Department", "KS", "drones", "ends")]),
+        story("q1", at("2026-03-03"), [Ev("Brenton Sheriff's Office", "KS", "drones", "uses")]),
+    ])
+    with db.reader(lake) as c:
+        rows = q(c, "SELECT agency, action, article_id, latest_action, latest_article_id, latest_seen, "
+                    "adoption_stories FROM new_adoptions ORDER BY agency")
+    assert rows == [
+        ("Brenton Sheriff's Office", "uses", "q1", "uses", "q1", at("2026-03-03"), 1),
+        # first seen as a pilot, bought later (the same story says it uses them: acquires is the stronger);
+        # the end is no adoption (agency_timeline has it)
+        ("Orvale Police Department", "pilots", "p1", "acquires", "p2", at("2026-04-06"), 2),
+    ]
+
+
 def test_agency_timeline_and_vendor_share(con: duckdb.DuckDBPyConnection) -> None:
     timeline = q(con, "SELECT iso_week, technology, action, title FROM agency_timeline "
                       "WHERE agency = 'Austin Police Department' ORDER BY published, technology")
