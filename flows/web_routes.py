@@ -32,6 +32,7 @@ from oversight.warehouse.browse import (
 from oversight.warehouse.review import ACTIONS, FIELDS, ReviewError, correct_event, review_event
 from oversight.warehouse.saved_filters import (
     SavedFilterError,
+    check_name,
     delete_filter,
     find_filter,
     save_filter,
@@ -191,26 +192,20 @@ class Pages:
         try:
             form = await trusted_form(request)
             filters = Filters.from_query(dict(parse_qsl(form.get("q") or "")))
+            name = check_name((form.get("name") or "").strip())
         except FormRefused as exc:
             return self.failure(request, 403, f"refused: {exc}")
-        except BadFilter as exc:
+        except (BadFilter, SavedFilterError) as exc:
             return self.failure(request, 400, f"not saved: {exc}")
-        name = (form.get("name") or "").strip()
 
-        def work() -> SavedFilterError | None:
+        def work() -> None:
             with db.writer(self.lake) as con:
-                try:
-                    save_filter(con, name, filters, self._reviewer(request))
-                except SavedFilterError as exc:
-                    return exc
-            return None
+                save_filter(con, name, filters, self._reviewer(request))
 
         try:
-            refused = await run_in_threadpool(work)
+            await run_in_threadpool(work)
         except db.WarehouseError as exc:
             return self.failure(request, 503, f"not saved: {exc}")
-        if refused is not None:
-            return self.failure(request, 400, f"not saved: {refused}")
         return RedirectResponse(f"/saved/{name}", 303)
 
     async def delete_saved(self, request: Request) -> Response:
